@@ -1,4 +1,10 @@
-//! `spikec`: the compiler driver, front end, passes and diagnostics.
+//! `spikec`: a compiler for spiking neural networks.
+//!
+//! This crate holds the front end (`front`: parse, lower), the diagnostics
+//! (`diag`), the driver that runs the pipeline (`driver`) and the command
+//! line (`cli`). The IR lives in `spikec-ir`.
 
+pub mod cli;
 pub mod diag;
+pub mod driver;
 pub mod front;

@@ -164,6 +164,8 @@ pub struct NeuronDecl {
 pub struct Decl {
     /// Name.
     pub name: Ident,
+    /// Declared unit (`parameter cm: nF`); `Some(vec![])` for `: 1`.
+    pub unit: Option<(Vec<UnitFactor>, Span)>,
     /// Default or initial value.
     pub value: Option<Expr>,
 }
@@ -283,8 +285,6 @@ pub enum ExprKind {
     },
     /// `true` / `false`.
     Bool(bool),
-    /// `inf`.
-    Inf,
     /// A name.
     Name(String),
     /// `f(args)`.

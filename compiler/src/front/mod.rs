@@ -8,3 +8,5 @@
 
 pub mod ast;
 pub mod parse;
+pub mod lower;
+pub mod load;

@@ -409,8 +409,24 @@ impl Builder {
     fn decl(&self, p: Pair<'_, Rule>) -> Decl {
         let mut k = kids(p).into_iter();
         let name = self.ident(k.next().expect("grammar: decl name"));
-        let value = k.next().map(|v| self.value(v));
-        Decl { name, value }
+        let mut unit = None;
+        let mut value = None;
+        for q in k {
+            if q.as_rule() == Rule::type_ann {
+                let span = self.span(&q);
+                let mut units = Vec::new();
+                if let Some(ue) = q.into_inner().next() {
+                    let mut sign = 1;
+                    for part in ue.into_inner() {
+                        self.unit_part(part, &mut sign, &mut units);
+                    }
+                }
+                unit = Some((units, span));
+            } else {
+                value = Some(self.value(q));
+            }
+        }
+        Decl { name, unit, value }
     }
 
     fn refractory(&self, p: Pair<'_, Rule>) -> RefractoryDecl {
@@ -623,7 +639,6 @@ impl Builder {
             },
             Rule::call => self.call(p),
             Rule::boolean => Expr { kind: ExprKind::Bool(p.as_str() == "true"), span },
-            Rule::inf => Expr { kind: ExprKind::Inf, span },
             Rule::ident => Expr { kind: ExprKind::Name(p.as_str().to_string()), span },
             Rule::string => Expr {
                 kind: ExprKind::Str(p.into_inner().next().map_or("", |s| s.as_str()).to_string()),
@@ -674,4 +689,18 @@ impl Builder {
             _ => {}
         }
     }
+}
+
+/// Parses a lone value (the right side of `--set name=value`), registered in
+/// the source map as its own file so errors in it are shown like any other.
+pub fn parse_value(file: u32, src: &str) -> Result<Expr, Diagnostic> {
+    let mut pairs = SnnParser::parse(Rule::value_only, src).map_err(|e| syntax_error(file, src, e))?;
+    let b = Builder { file };
+    let top = pairs.next().ok_or_else(|| Diagnostic::error("E0001", "empty value"))?;
+    let span = b.span(&top);
+    Ok(kids(top)
+        .into_iter()
+        .find(|p| p.as_rule() == Rule::value)
+        .map(|v| b.value(v))
+        .unwrap_or_else(|| b.placeholder(span)))
 }

@@ -1,0 +1,209 @@
+//! The command line. [`run`] takes the arguments and output streams, so the
+//! integration tests drive exactly what users run, in-process.
+
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diag::{self, render_human, render_json, ColorChoice};
+use crate::driver::{compile_file, Compilation, Override};
+use spikec_ir::{print_network, validate};
+
+/// Exit code: success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the input has errors.
+pub const EXIT_INPUT: i32 = 1;
+/// Exit code: usage or I/O error.
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "spikec",
+    version,
+    about = "spikec: a compiler for spiking neural networks",
+    long_about = "spikec compiles a textual network description (.snn) into an IR that \
+                  hardware backends and a simulator consume, and checks it on the way: \
+                  names, physical units, connector arguments, index ranges.",
+    after_help = "Examples:\n  spikec check dsl-examples/cuba.snn\n  spikec check dsl-examples/microcircuit.snn --set N_scaling=0.1 --set K_scaling=0.1\n  spikec ir dsl-examples/brunel.snn --set g=4.5\n  spikec explain E0020\n  spikec check net.snn --message-format json"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value = "human", global = true)]
+    message_format: MessageFormat,
+    /// When to colour diagnostics.
+    #[arg(long, value_enum, default_value = "auto", global = true)]
+    color: Color,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check networks for errors without producing output (exit 0 = fine, 1 = errors, 2 = usage or I/O error).
+    #[command(after_help = "Example:\n  spikec check dsl-examples/cuba.snn dsl-examples/coba.snn --set n=8000")]
+    Check {
+        /// The .snn files to check.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Override a network parameter: --set n=40000 (repeatable; values take units: --set rate=8Hz).
+        #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
+        set: Vec<Override>,
+    },
+    /// Print the network's IR as text (what the compiler understood).
+    #[command(after_help = "Example:\n  spikec ir dsl-examples/cuba.snn --set n=400")]
+    Ir {
+        /// The .snn file.
+        file: PathBuf,
+        /// Override a network parameter: --set n=40000 (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
+        set: Vec<Override>,
+    },
+    /// Explain a diagnostic code in detail, with an example.
+    #[command(after_help = "Example:\n  spikec explain E0020")]
+    Explain {
+        /// The code, e.g. E0020 or W0003.
+        code: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum MessageFormat {
+    /// rustc-style text.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Color {
+    /// Colour when writing to a terminal.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+fn parse_override(s: &str) -> Result<Override, String> {
+    let (name, value) = s.split_once('=').ok_or_else(|| format!("`{s}`: expected NAME=VALUE"))?;
+    let name = name.trim();
+    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return Err(format!("`{name}` is not a parameter name"));
+    }
+    Ok(Override { name: name.to_string(), value: value.trim().to_string() })
+}
+
+struct Out<'a> {
+    stdout: &'a mut dyn Write,
+    stderr: &'a mut dyn Write,
+    format: MessageFormat,
+    color: ColorChoice,
+}
+
+impl Out<'_> {
+    fn diagnostics(&mut self, c: &Compilation) {
+        let text = match self.format {
+            MessageFormat::Human => render_human(&c.sources, &c.diagnostics, self.color),
+            MessageFormat::Json => render_json(&c.sources, &c.diagnostics),
+        };
+        let _ = self.stderr.write_all(text.as_bytes());
+    }
+
+    fn summary(&mut self, c: &Compilation, file: &std::path::Path) {
+        if matches!(self.format, MessageFormat::Json) {
+            return;
+        }
+        let errors = c.diagnostics.iter().filter(|d| d.is_error()).count();
+        let warnings = c.diagnostics.len() - errors;
+        if errors > 0 {
+            let _ = writeln!(self.stderr, "error: could not compile `{}` ({errors} error{}{})", file.display(), plural(errors), warn_text(warnings));
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn warn_text(w: usize) -> String {
+    if w == 0 { String::new() } else { format!(", {w} warning{}", plural(w)) }
+}
+
+/// Runs the command line with `args` (including the program name).
+pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write, is_tty: bool) -> i32 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                let _ = stderr.write_all(text.as_bytes());
+            } else {
+                let _ = stdout.write_all(text.as_bytes());
+            }
+            return code;
+        }
+    };
+    let color = match cli.color {
+        Color::Always => ColorChoice::Always,
+        Color::Never => ColorChoice::Never,
+        Color::Auto if is_tty && std::env::var_os("NO_COLOR").is_none() => ColorChoice::Always,
+        Color::Auto => ColorChoice::Never,
+    };
+    let mut out = Out { stdout, stderr, format: cli.message_format, color };
+    match cli.command {
+        Command::Explain { code } => match diag::explain(&code) {
+            Some(text) => {
+                let _ = writeln!(out.stdout, "{text}");
+                EXIT_OK
+            }
+            None => {
+                let _ = writeln!(out.stderr, "error: `{code}` is not a spikec diagnostic code (codes look like E0020 or W0003)");
+                EXIT_USAGE
+            }
+        },
+        Command::Check { files, set } => {
+            let mut worst = EXIT_OK;
+            for f in &files {
+                match compile_file(f, &set) {
+                    Ok(c) => {
+                        out.diagnostics(&c);
+                        out.summary(&c, f);
+                        if c.has_errors() {
+                            worst = worst.max(EXIT_INPUT);
+                        }
+                    }
+                    Err(e) => {
+                        let _ = writeln!(out.stderr, "error: cannot read `{}`: {e}", f.display());
+                        worst = EXIT_USAGE;
+                    }
+                }
+            }
+            worst
+        }
+        Command::Ir { file, set } => match compile_file(&file, &set) {
+            Ok(c) => {
+                out.diagnostics(&c);
+                out.summary(&c, &file);
+                match c.network.as_ref().map(validate) {
+                    Some(Ok(valid)) => {
+                        let _ = out.stdout.write_all(print_network(&valid).as_bytes());
+                        EXIT_OK
+                    }
+                    _ => EXIT_INPUT,
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(out.stderr, "error: cannot read `{}`: {e}", file.display());
+                EXIT_USAGE
+            }
+        },
+    }
+}
+
+/// Whether stderr is a terminal (for `--color auto`).
+pub fn stderr_is_tty() -> bool {
+    std::io::stderr().is_terminal()
+}

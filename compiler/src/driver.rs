@@ -1,0 +1,113 @@
+//! The driver: runs the pipeline load → parse → lower → validate and keeps
+//! everything the CLI needs to report the result. It never prints; the CLI
+//! decides how to render.
+
+use std::path::Path;
+
+use crate::diag::{Diagnostic, SourceMap};
+use crate::front::load::load;
+use crate::front::lower::{library, network};
+pub use crate::front::lower::network::Override;
+use spikec_ir::network::Network;
+use spikec_ir::valid::{SelectionRef, ValueRef};
+use spikec_ir::{validate, Span, ValidationError};
+
+/// The result of compiling one file.
+pub struct Compilation {
+    /// Every source read, for rendering diagnostics.
+    pub sources: SourceMap,
+    /// Errors and warnings, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The network, when there are no errors. It has passed validation.
+    pub network: Option<Network>,
+}
+
+impl Compilation {
+    /// Whether any error was reported.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Reads and compiles `path`.
+pub fn compile_file(path: &Path, overrides: &[Override]) -> std::io::Result<Compilation> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(compile_source(&path.to_string_lossy(), text, overrides))
+}
+
+/// Compiles `text` as if read from `name` (imports and CSV files resolve
+/// relative to `name`).
+pub fn compile_source(name: &str, text: String, overrides: &[Override]) -> Compilation {
+    let (mut prog, mut diags) = load(name, text);
+    let mut result = None;
+    if !diags.iter().any(Diagnostic::is_error) {
+        let lib = library::build(&prog, &mut diags);
+        let lowered = network::lower_network(&mut prog, &lib, overrides, &mut diags);
+        if let Some(net) = lowered {
+            if !diags.iter().any(Diagnostic::is_error) {
+                match validate(&net) {
+                    Ok(_) => result = Some(net),
+                    Err(errs) => diags.extend(errs.iter().map(|e| validation_diagnostic(&net, e))),
+                }
+            }
+        }
+    }
+    Compilation { sources: prog.sources, diagnostics: diags, network: result }
+}
+
+fn sel_span(net: &Network, s: SelectionRef, part: usize) -> Span {
+    let sp = &net.spans;
+    let parts = match s {
+        SelectionRef::Pre(p) => sp.pre_parts.get(p.index()),
+        SelectionRef::Post(p) => sp.post_parts.get(p.index()),
+        SelectionRef::Record(i) => sp.record_parts.get(i),
+    };
+    parts.and_then(|v| v.get(part)).copied().unwrap_or(Span::DUMMY)
+}
+
+fn at<T: Copy>(v: &[T], i: usize, d: T) -> T {
+    v.get(i).copied().unwrap_or(d)
+}
+
+/// Turns a validation error into a diagnostic pointing at the source.
+pub fn validation_diagnostic(net: &Network, e: &ValidationError) -> Diagnostic {
+    let sp = &net.spans;
+    let msg = e.to_string();
+    match e {
+        ValidationError::BadTimestep { .. } => Diagnostic::error("E0049", msg).primary(sp.timestep, "not a positive time").help("PyNN and NEST default to `timestep 0.1 ms`"),
+        ValidationError::EmptyPopulation { population, .. } => Diagnostic::error("E0040", msg)
+            .primary(at(&sp.population_sizes, population.index(), Span::DUMMY), "size is zero")
+            .help("a population needs at least one neuron"),
+        ValidationError::Dangling { .. } => Diagnostic::error("E0046", msg).help("this network was built by code, not by the front end; check the handles it uses"),
+        ValidationError::IndexOutOfRange { selection, part, .. } => Diagnostic::error("E0041", msg)
+            .primary(sel_span(net, *selection, *part), "out of range")
+            .help("indices start at 0, and a slice `a..b` excludes b"),
+        ValidationError::BadValue { value, .. } => {
+            let span = match value {
+                ValueRef::Setting(p, i) => sp.settings.get(p.index()).and_then(|v| v.get(*i)).copied().unwrap_or(Span::DUMMY),
+                ValueRef::Weight(p) => at(&sp.weights, p.index(), Span::DUMMY),
+                ValueRef::Delay(p) => at(&sp.delays, p.index(), Span::DUMMY),
+            };
+            Diagnostic::error("E0046", msg).primary(span, "invalid value").help("per-neuron values need one entry per neuron; distribution arguments must describe a real distribution")
+        }
+        ValidationError::BadConnector { projection, .. } => Diagnostic::error("E0042", msg)
+            .primary(at(&sp.connectors, projection.index(), Span::DUMMY), "does not fit the populations")
+            .secondary(at(&sp.projections, projection.index(), Span::DUMMY), "in this projection")
+            .help("change the connector's arguments or the populations it joins"),
+        ValidationError::UnknownPort { projection, available, .. } => Diagnostic::error("E0014", msg)
+            .primary(at(&sp.ports, projection.index(), Span::DUMMY), "unknown port")
+            .help(format!("ports of the target model: {}", available.join(", "))),
+        ValidationError::TargetIsSource { projection, .. } => Diagnostic::error("E0044", msg)
+            .primary(sp.post_parts.get(projection.index()).and_then(|v| v.first()).copied().unwrap_or(Span::DUMMY), "a spike source")
+            .help("spike sources only send spikes: swap the direction, or target a neuron population"),
+        ValidationError::NegativeConductance { projection, .. } => Diagnostic::error("E0045", msg)
+            .primary(at(&sp.weights, projection.index(), Span::DUMMY), "can be negative")
+            .help("conductances are positive; inhibition comes from the port's reversal potential (use the `inhibitory` port)"),
+        ValidationError::NegativeDelay { projection } => Diagnostic::error("E0045", msg)
+            .primary(at(&sp.delays, projection.index(), Span::DUMMY), "can be negative")
+            .help("use a delay of at least one timestep; clip distributions with `normal_clipped(mu, sigma, low, high)`"),
+        ValidationError::BadRecord { record, .. } => Diagnostic::error("E0050", msg)
+            .primary(at(&sp.records, *record, Span::DUMMY), "cannot be recorded")
+            .help("record `spikes` or a state variable of the model"),
+    }
+}

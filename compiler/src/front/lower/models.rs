@@ -1,0 +1,837 @@
+//! Lowering model declarations (`neuron`, `source_model`, `alias`) to IR
+//! models: names resolved to typed handles, every expression dimension-checked
+//! (an ODE's right-hand side must be state/time, a reset must keep the
+//! state's unit), the ODE system classified.
+
+use std::collections::HashMap;
+
+use super::consts::{wrong_dim, Const, ConstEnv};
+use super::dims::{self, Ty};
+use super::units::{dim_text, literal_value, resolve_units};
+use crate::diag::{did_you_mean, Diagnostic};
+use crate::front::ast::{self, Expr, ExprKind as AK};
+use spikec_ir::expr::{Expr as IrExpr, ExprId, ExprKind, Func, Type};
+use spikec_ir::model::*;
+use spikec_ir::{Arena, Dim, Handle, Span};
+
+/// Source positions of a model's parts, for later diagnostics.
+#[derive(Clone, Debug, Default)]
+pub struct ModelSpans {
+    /// The model's name.
+    pub name: Span,
+    /// Each parameter's declaration.
+    pub params: Vec<Span>,
+    /// Each state's declaration.
+    pub states: Vec<Span>,
+    /// Each port's name.
+    pub ports: Vec<Span>,
+}
+
+#[derive(Clone, Copy)]
+enum Sym {
+    Param(Handle<Param>),
+    State(Handle<State>),
+    Let(usize),
+}
+
+/// What an expression may refer to.
+#[derive(Clone, Copy, PartialEq)]
+enum Scope {
+    /// Parameters, states, lets, time: equations and conditions.
+    Dynamic,
+    /// Parameters only: initial values, port scales, refractory periods.
+    Params,
+}
+
+struct Cx<'d> {
+    m: Model,
+    syms: HashMap<String, Sym>,
+    lets: Vec<(ast::Ident, Expr)>,
+    let_done: Vec<Option<Handle<Let>>>,
+    let_busy: Vec<bool>,
+    let_dims: Vec<Option<Dim>>,
+    diags: &'d mut Vec<Diagnostic>,
+}
+
+fn empty_model(name: &str) -> Model {
+    Model {
+        name: name.to_string(),
+        alias_of: None,
+        params: Arena::new(),
+        states: Arena::new(),
+        lets: Arena::new(),
+        exprs: Arena::new(),
+        body: ModelBody::Source(Generator::Array { times: Handle::from_index(0) }),
+    }
+}
+
+impl<'d> Cx<'d> {
+    fn push(&mut self, kind: ExprKind, ty: Type) -> ExprId {
+        self.m.exprs.append(IrExpr { kind, ty })
+    }
+
+    fn konst(&mut self, v: f64, d: Dim) -> ExprId {
+        self.push(ExprKind::Const(v), Type::Num(d))
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.syms.keys().map(String::as_str).collect()
+    }
+
+    fn unknown(&self, name: &str, span: Span) -> Diagnostic {
+        let d = Diagnostic::error("E0010", format!("cannot find `{name}` in model `{}`", self.m.name))
+            .primary(span, "not found");
+        match did_you_mean(name, self.names()) {
+            Some(h) => d.help(h),
+            None => d.help("declare it with `parameter`, `state` or `let` in this model"),
+        }
+    }
+
+    fn lower_let(&mut self, i: usize) -> Result<(Handle<Let>, Option<Dim>), Diagnostic> {
+        if let Some(h) = self.let_done[i] {
+            return Ok((h, self.let_dims[i]));
+        }
+        let (name, expr) = self.lets[i].clone();
+        if self.let_busy[i] {
+            return Err(Diagnostic::error("E0033", format!("`{}` is defined in terms of itself", name.name))
+                .primary(name.span, "this definition depends on itself")
+                .help("break the cycle: one of the definitions must not use the other"));
+        }
+        self.let_busy[i] = true;
+        let (e, t) = self.expr(&expr, Scope::Dynamic)?;
+        let d = dims::expect_num(t, expr.span, "in a `let` definition")?;
+        let h = self.m.lets.append(Let { name: name.name.clone(), value: e });
+        self.let_done[i] = Some(h);
+        self.let_dims[i] = d;
+        Ok((h, d))
+    }
+
+    /// Lowers and type-checks an expression.
+    fn expr(&mut self, e: &Expr, scope: Scope) -> Result<(ExprId, Ty), Diagnostic> {
+        let num = |d: Option<Dim>| Type::Num(d.unwrap_or(Dim::NONE));
+        match &e.kind {
+            AK::Number { text, units } => {
+                let (v, d) = literal_value(text, units, e.span)?;
+                let poly = units.is_empty() && (v == 0.0 || v.is_infinite());
+                let id = self.konst(v, d);
+                Ok((id, Ty::Num(if poly { None } else { Some(d) })))
+            }
+            AK::Bool(b) => Ok((self.push(ExprKind::Bool(*b), Type::Bool), Ty::Bool)),
+            AK::Name(n) => match self.syms.get(n).copied() {
+                Some(Sym::Param(h)) => {
+                    let d = match self.m.params[h].ty {
+                        ParamType::Scalar(d) => d,
+                        ParamType::SpikeTimes => {
+                            return Err(Diagnostic::error("E0018", format!("`{n}` is a list of spike times, not a number"))
+                                .primary(e.span, "a list")
+                                .help("spike-time lists can only be passed to `emit array(...)`"))
+                        }
+                    };
+                    Ok((self.push(ExprKind::Param(h), Type::Num(d)), Ty::Num(Some(d))))
+                }
+                Some(Sym::State(h)) => {
+                    if scope == Scope::Params {
+                        return Err(Diagnostic::error("E0018", format!("`{n}` is a state variable, but only parameters can be used here"))
+                            .primary(e.span, "changes during the simulation")
+                            .help("initial values, port scales and refractory periods may only use parameters and constants"));
+                    }
+                    let d = self.m.states[h].dim;
+                    Ok((self.push(ExprKind::State(h), Type::Num(d)), Ty::Num(Some(d))))
+                }
+                Some(Sym::Let(i)) => {
+                    let (h, d) = self.lower_let(i)?;
+                    if scope == Scope::Params && let_uses_state(&self.m, self.m.lets[h].value) {
+                        return Err(Diagnostic::error("E0018", format!("`{n}` depends on state variables, but only parameters can be used here"))
+                            .primary(e.span, "changes during the simulation")
+                            .help("initial values, port scales and refractory periods may only use parameters and constants"));
+                    }
+                    Ok((self.push(ExprKind::Let(h), num(d)), Ty::Num(d)))
+                }
+                None if n == "t" && scope == Scope::Dynamic => {
+                    Ok((self.push(ExprKind::Time, Type::Num(Dim::TIME)), Ty::Num(Some(Dim::TIME))))
+                }
+                None => Err(self.unknown(n, e.span)),
+            },
+            AK::Neg(inner) => {
+                let (a, t) = self.expr(inner, scope)?;
+                let d = dims::expect_num(t, inner.span, "after `-`")?;
+                Ok((self.push(ExprKind::Neg(a), num(d)), Ty::Num(d)))
+            }
+            AK::Not(inner) => {
+                let (a, t) = self.expr(inner, scope)?;
+                dims::expect_bool(t, inner.span, "after `not`")?;
+                Ok((self.push(ExprKind::Not(a), Type::Bool), Ty::Bool))
+            }
+            AK::Binary { op, lhs, rhs } => {
+                let (a, lt) = self.expr(lhs, scope)?;
+                let (b, rt) = self.expr(rhs, scope)?;
+                let rconst = match &self.m.exprs[b].kind {
+                    ExprKind::Const(v) => Some(*v),
+                    ExprKind::Neg(x) => match self.m.exprs[*x].kind {
+                        ExprKind::Const(v) => Some(-v),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let t = dims::binary(*op, (lt, lhs.span), (rt, rhs.span), rconst)?;
+                let kind = dims::ir_binary(*op, a, b);
+                let ty = match t {
+                    Ty::Bool => Type::Bool,
+                    Ty::Num(d) => num(d),
+                };
+                Ok((self.push(kind, ty), t))
+            }
+            AK::Call { callee, args } => {
+                let Some(f) = Func::from_name(&callee.name) else {
+                    let d = Diagnostic::error("E0016", format!("unknown function `{}`", callee.name))
+                        .primary(callee.span, "not a built-in function");
+                    return Err(match did_you_mean(&callee.name, Func::ALL.iter().map(|f| f.name())) {
+                        Some(h) => d.help(h),
+                        None => d.help(format!(
+                            "model equations can use: {}",
+                            Func::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+                        )),
+                    });
+                };
+                let mut ids = Vec::new();
+                let mut tys = Vec::new();
+                for a in args {
+                    if let Some(n) = &a.name {
+                        return Err(Diagnostic::error("E0017", format!("`{}` takes no named arguments", f.name()))
+                            .primary(n.span, "named argument")
+                            .help("pass the value positionally"));
+                    }
+                    let (id, t) = self.expr(&a.value, scope)?;
+                    ids.push(id);
+                    tys.push((t, a.value.span));
+                }
+                let t = dims::call(f, &tys, e.span)?;
+                Ok((self.push(ExprKind::Call(f, ids), match t {
+                    Ty::Num(d) => num(d),
+                    Ty::Bool => Type::Bool,
+                }), t))
+            }
+            AK::Str(_) | AK::List(_) | AK::Tuple(_) => {
+                let what = match e.kind {
+                    AK::Str(_) => "a string",
+                    AK::List(_) => "a list",
+                    _ => "a tuple",
+                };
+                Err(Diagnostic::error("E0018", format!("expected a number, found {what}"))
+                    .primary(e.span, format!("{what} cannot be used in an equation"))
+                    .help("model expressions are numbers or conditions"))
+            }
+        }
+    }
+
+    fn numeric(&mut self, e: &Expr, scope: Scope, ctx: &str) -> Result<(ExprId, Option<Dim>), Diagnostic> {
+        let (id, t) = self.expr(e, scope)?;
+        Ok((id, dims::expect_num(t, e.span, ctx)?))
+    }
+
+    fn report<T>(&mut self, r: Result<T, Diagnostic>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(d) => {
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
+    fn check_dim(&mut self, span: Span, what: &str, want: Dim, found: Option<Dim>) -> bool {
+        match found {
+            Some(f) if f != want => {
+                self.diags.push(wrong_dim(span, what, want, f));
+                false
+            }
+            _ => true,
+        }
+    }
+}
+
+fn let_uses_state(m: &Model, e: ExprId) -> bool {
+    match &m.exprs[e].kind {
+        ExprKind::State(_) | ExprKind::Time => true,
+        ExprKind::Let(l) => let_uses_state(m, m.lets[*l].value),
+        k => spikec_ir::expr::children(k).into_iter().any(|c| let_uses_state(m, c)),
+    }
+}
+
+/// Declared unit of a parameter or state, if written (`: nF`).
+fn declared_dim(decl: &ast::Decl, diags: &mut Vec<Diagnostic>) -> Option<Option<Dim>> {
+    let (units, _) = decl.unit.as_ref()?;
+    match resolve_units(units) {
+        Ok((d, _)) => Some(Some(d)),
+        Err(e) => {
+            diags.push(e);
+            Some(None)
+        }
+    }
+}
+
+/// Registers parameter declarations; returns false on errors.
+fn declare_params(cx: &mut Cx<'_>, decls: &[&ast::Decl], spans: &mut ModelSpans) {
+    let env = ConstEnv::default();
+    for decl in decls {
+        let name = &decl.name;
+        if let Some(prev) = cx.syms.get(&name.name) {
+            let _ = prev;
+            let prev_span = spans.params.iter().chain(&spans.states).copied().zip(
+                cx.m.params.iter().map(|(_, p)| p.name.clone()).chain(cx.m.states.iter().map(|(_, s)| s.name.clone())),
+            ).find(|(_, n)| *n == name.name).map(|(s, _)| s).unwrap_or(Span::DUMMY);
+            cx.diags.push(duplicate(&name.name, name.span, prev_span));
+            continue;
+        }
+        let declared = declared_dim(decl, cx.diags);
+        let mut default = None;
+        let mut default_times = Vec::new();
+        let mut ty = None;
+        if let Some(v) = &decl.value {
+            match env.eval(v) {
+                Ok(Const::Num(x, d)) => {
+                    let d = d.or(declared.flatten()).unwrap_or(Dim::NONE);
+                    default = Some(cx.konst(x, d));
+                    ty = Some(ParamType::Scalar(d));
+                }
+                Ok(Const::List(items)) => {
+                    let mut ok = true;
+                    for (c, s) in items {
+                        match c {
+                            Const::Num(t, d) if d.is_none_or(|d| d == Dim::TIME) => default_times.push(t),
+                            Const::Num(_, Some(d)) => {
+                                cx.diags.push(wrong_dim(s, "a spike time", Dim::TIME, d));
+                                ok = false;
+                            }
+                            other => {
+                                cx.diags.push(super::consts::not_number(&other, s, "in a spike-time list"));
+                                ok = false;
+                            }
+                        }
+                    }
+                    if ok {
+                        ty = Some(ParamType::SpikeTimes);
+                    }
+                }
+                Ok(other) => cx.diags.push(super::consts::not_number(&other, v.span, "as a parameter default")),
+                Err(mut e) => {
+                    if e.code == "E0010" {
+                        e = Diagnostic::error("E0018", e.message.replace("cannot find", "parameter defaults must be constants; cannot use"))
+                            .primary(v.span, "not a constant")
+                            .help("a default is a number with its unit; per-neuron values are set in the population");
+                    }
+                    cx.diags.push(e);
+                }
+            }
+            if let (Some(Some(want)), Some(ParamType::Scalar(got))) = (declared, &ty) {
+                if want != *got && default.is_some_and(|d| !is_poly_const(&cx.m, d)) {
+                    cx.diags.push(wrong_dim(v.span, &format!("the default of `{}`", name.name), want, *got));
+                }
+                ty = Some(ParamType::Scalar(want));
+            }
+        } else {
+            match declared {
+                Some(Some(d)) => ty = Some(ParamType::Scalar(d)),
+                Some(None) => {}
+                None => {
+                    cx.diags.push(Diagnostic::error("E0022", format!("parameter `{}` has neither a default nor a unit", name.name))
+                        .primary(name.span, "its dimension is unknown")
+                        .help(format!("give a default (`{} = 1 ms`) or a unit (`{}: ms`)", name.name, name.name)));
+                }
+            }
+        }
+        let ty = ty.unwrap_or(ParamType::Scalar(Dim::NONE));
+        let h = cx.m.params.append(Param { name: name.name.clone(), ty, default, default_times });
+        cx.syms.insert(name.name.clone(), Sym::Param(h));
+        spans.params.push(name.span);
+    }
+}
+
+fn is_poly_const(m: &Model, e: ExprId) -> bool {
+    matches!(m.exprs[e].kind, ExprKind::Const(v) if v == 0.0 || v.is_infinite())
+}
+
+/// E0011.
+pub fn duplicate(name: &str, span: Span, prev: Span) -> Diagnostic {
+    Diagnostic::error("E0011", format!("`{name}` is defined more than once"))
+        .primary(span, "defined again here")
+        .secondary(prev, "first defined here")
+        .help("rename one of the definitions")
+}
+
+/// Lowers a `neuron` declaration.
+pub fn lower_neuron(decl: &ast::NeuronDecl, diags: &mut Vec<Diagnostic>) -> (Option<Model>, ModelSpans) {
+    let mut spans = ModelSpans { name: decl.name.span, ..Default::default() };
+    let before = diags.len();
+    let mut cx = Cx {
+        m: empty_model(&decl.name.name),
+        syms: HashMap::new(),
+        lets: Vec::new(),
+        let_done: Vec::new(),
+        let_busy: Vec::new(),
+        let_dims: Vec::new(),
+        diags,
+    };
+    let params: Vec<&ast::Decl> = decl.stmts.iter().filter_map(|s| match s {
+        ast::ModelStmt::Parameters(p) => Some(p.iter()),
+        _ => None,
+    }).flatten().collect();
+    declare_params(&mut cx, &params, &mut spans);
+    // States: declare all first (dimensions come from the initial value or
+    // the declared unit), then lower initial values, which may use
+    // parameters.
+    let states: Vec<&ast::Decl> = decl.stmts.iter().filter_map(|s| match s {
+        ast::ModelStmt::States(p) => Some(p.iter()),
+        _ => None,
+    }).flatten().collect();
+    let mut pending = Vec::new();
+    for st in &states {
+        if let Some(&prev) = cx.syms.get(&st.name.name).as_ref() {
+            let prev = match prev {
+                Sym::Param(h) => spans.params[h.index()],
+                Sym::State(h) => spans.states[h.index()],
+                Sym::Let(_) => Span::DUMMY,
+            };
+            cx.diags.push(duplicate(&st.name.name, st.name.span, prev));
+            continue;
+        }
+        let declared = declared_dim(st, cx.diags).flatten();
+        let placeholder = cx.konst(0.0, Dim::NONE);
+        let h = cx.m.states.append(State { name: st.name.name.clone(), dim: declared.unwrap_or(Dim::NONE), init: placeholder });
+        cx.syms.insert(st.name.name.clone(), Sym::State(h));
+        spans.states.push(st.name.span);
+        pending.push((h, *st, declared));
+    }
+    for s in &decl.stmts {
+        if let ast::ModelStmt::Let(name, e) = s {
+            if let Some(prev) = cx.syms.get(&name.name) {
+                let prev = match prev {
+                    Sym::Param(h) => spans.params[h.index()],
+                    Sym::State(h) => spans.states[h.index()],
+                    Sym::Let(i) => cx.lets[*i].0.span,
+                };
+                cx.diags.push(duplicate(&name.name, name.span, prev));
+                continue;
+            }
+            cx.syms.insert(name.name.clone(), Sym::Let(cx.lets.len()));
+            cx.lets.push((name.clone(), e.clone()));
+            cx.let_done.push(None);
+            cx.let_busy.push(false);
+            cx.let_dims.push(None);
+        }
+    }
+    // Initial values: the state's dimension is the initial value's, unless
+    // declared.
+    for (h, st, declared) in pending {
+        let Some(v) = &st.value else {
+            if declared.is_none() {
+                cx.diags.push(Diagnostic::error("E0022", format!("state `{}` has neither an initial value nor a unit", st.name.name))
+                    .primary(st.name.span, "its dimension is unknown")
+                    .help(format!("give an initial value, e.g. `state {} = 0 mV`", st.name.name)));
+            }
+            let z = cx.konst(0.0, declared.unwrap_or(Dim::NONE));
+            cx.m.states[h].init = z;
+            continue;
+        };
+        if let Some((id, d)) = { let r = cx.numeric(v, Scope::Params, "as an initial value"); cx.report(r) } {
+            let dim = match (declared, d) {
+                (Some(want), Some(got)) if want != got => {
+                    cx.diags.push(wrong_dim(v.span, &format!("the initial value of `{}`", st.name.name), want, got));
+                    want
+                }
+                (Some(want), _) => want,
+                (None, Some(got)) => got,
+                (None, None) => Dim::NONE,
+            };
+            cx.m.states[h].dim = dim;
+            cx.m.states[h].init = id;
+        }
+    }
+    for i in 0..cx.lets.len() {
+        let r = cx.lower_let(i);
+        cx.report(r);
+    }
+    let mut odes: Vec<Ode> = Vec::new();
+    let mut ode_spans: Vec<Span> = Vec::new();
+    let mut ports: Vec<Port> = Vec::new();
+    let mut spike = None;
+    let mut spike_span = Span::DUMMY;
+    let mut reset = Vec::new();
+    let mut refractory_decl: Option<&ast::RefractoryDecl> = None;
+    for s in &decl.stmts {
+        match s {
+            ast::ModelStmt::Ode(name, rhs) => {
+                let st = match cx.syms.get(&name.name) {
+                    Some(Sym::State(h)) => *h,
+                    Some(_) => {
+                        cx.diags.push(Diagnostic::error("E0030", format!("`{}` is not a state variable, so it cannot have a derivative", name.name))
+                            .primary(name.span, "a parameter or definition")
+                            .help(format!("declare it with `state {} = ...` if it changes over time", name.name)));
+                        continue;
+                    }
+                    None => {
+                        let mut d = Diagnostic::error("E0030", format!("derivative of unknown state variable `{}`", name.name))
+                            .primary(name.span, "no such state");
+                        let states: Vec<&str> = cx.m.states.iter().map(|(_, s)| s.name.as_str()).collect();
+                        d = match did_you_mean(&name.name, states) {
+                            Some(h) => d.help(h),
+                            None => d.help(format!("declare it first: `state {} = ...`", name.name)),
+                        };
+                        cx.diags.push(d);
+                        continue;
+                    }
+                };
+                if let Some(i) = odes.iter().position(|o| o.state == st) {
+                    cx.diags.push(Diagnostic::error("E0031", format!("`{}` has more than one equation", name.name))
+                        .primary(name.span, "second equation")
+                        .secondary(ode_spans[i], "first equation")
+                        .help("combine the terms into one right-hand side"));
+                    continue;
+                }
+                if let Some((id, d)) = { let r = cx.numeric(rhs, Scope::Dynamic, "on the right of an equation"); cx.report(r) } {
+                    let want = cx.m.states[st].dim.div(Dim::TIME);
+                    if let Some(got) = d {
+                        if got != want {
+                            cx.diags.push(Diagnostic::error("E0021", format!("the derivative of `{}` must be {}, found {}", name.name, dim_text(Some(want)), dim_text(Some(got))))
+                                .primary(rhs.span, format!("this is {}", dim_text(Some(got))))
+                                .secondary(name.span, format!("`{}` is {}", name.name, dim_text(Some(cx.m.states[st].dim))))
+                                .help("a derivative is the state's unit per time: divide by a time constant (e.g. `/ tau_m`) or check the units of the terms"));
+                            continue;
+                        }
+                    }
+                    odes.push(Ode { state: st, rhs: id });
+                    ode_spans.push(name.span);
+                }
+            }
+            ast::ModelStmt::Inputs(list) => {
+                for p in list {
+                    if let Some(i) = ports.iter().position(|q| q.name == p.name.name) {
+                        cx.diags.push(duplicate(&p.name.name, p.name.span, spans.ports[i]));
+                        continue;
+                    }
+                    let Some(Sym::State(target)) = cx.syms.get(&p.target.name).copied() else {
+                        let states: Vec<&str> = cx.m.states.iter().map(|(_, s)| s.name.as_str()).collect();
+                        let mut d = Diagnostic::error("E0032", format!("input port `{}` must target a state variable, and `{}` is not one", p.name.name, p.target.name))
+                            .primary(p.target.span, "not a state variable");
+                        d = match did_you_mean(&p.target.name, states) {
+                            Some(h) => d.help(h),
+                            None => d.help("a spike on the port adds its weight to a state variable, e.g. `input excitatory -> isyn_exc`"),
+                        };
+                        cx.diags.push(d);
+                        continue;
+                    };
+                    let sdim = cx.m.states[target].dim;
+                    let (scale, sdim_scale) = match &p.scale {
+                        Some(e) => match { let r = cx.numeric(e, Scope::Params, "as a port scale"); cx.report(r) } {
+                            Some((id, d)) => (Some(id), d.unwrap_or(Dim::NONE)),
+                            None => continue,
+                        },
+                        None => (None, Dim::NONE),
+                    };
+                    let kind = if sdim == Dim::CURRENT {
+                        PortKind::Current
+                    } else if sdim == Dim::CONDUCTANCE {
+                        PortKind::Conductance
+                    } else if sdim == Dim::VOLTAGE {
+                        PortKind::Voltage
+                    } else {
+                        PortKind::Other
+                    };
+                    ports.push(Port { name: p.name.name.clone(), target, scale, weight_dim: sdim.div(sdim_scale), kind });
+                    spans.ports.push(p.name.span);
+                }
+            }
+            ast::ModelStmt::Spike { condition, resets, refractory, span } => {
+                if spike.is_some() {
+                    cx.diags.push(Diagnostic::error("E0011", "a model has one spike condition, but this is the second")
+                        .primary(*span, "second `spike`")
+                        .secondary(spike_span, "first `spike`")
+                        .help("combine the conditions with `or`"));
+                    continue;
+                }
+                spike_span = *span;
+                if let Some((id, t)) = { let r = cx.expr(condition, Scope::Dynamic); cx.report(r) } {
+                    if cx.report(dims::expect_bool(t, condition.span, "after `spike`")).is_some() {
+                        spike = Some(id);
+                    }
+                }
+                for (target, value) in resets {
+                    let Some(Sym::State(h)) = cx.syms.get(&target.name).copied() else {
+                        cx.diags.push(Diagnostic::error("E0032", format!("`{}` is not a state variable and cannot be reset", target.name))
+                            .primary(target.span, "not a state variable")
+                            .help("a reset block assigns new values to state variables, e.g. `{ v = v_reset }`"));
+                        continue;
+                    };
+                    if let Some((id, d)) = { let r = cx.numeric(value, Scope::Dynamic, "in a reset"); cx.report(r) } {
+                        let want = cx.m.states[h].dim;
+                        if cx.check_dim(value.span, &format!("the new value of `{}`", target.name), want, d) {
+                            reset.push((h, id));
+                        }
+                    }
+                }
+                if let Some(r) = refractory {
+                    refractory_decl = Some(r);
+                }
+            }
+            ast::ModelStmt::Refractory(r) => {
+                if let Some(prev) = refractory_decl {
+                    cx.diags.push(Diagnostic::error("E0011", "refractoriness is declared twice")
+                        .primary(r.span, "second declaration")
+                        .secondary(prev.span, "first declaration")
+                        .help("keep one `refractory` clause"));
+                    continue;
+                }
+                refractory_decl = Some(r);
+            }
+            _ => {}
+        }
+    }
+    let mut refractory = None;
+    if let Some(r) = refractory_decl {
+        let period = cx.numeric(&r.period, Scope::Params, "as a refractory period");
+        if let Some((period, d)) = cx.report(period) {
+            if cx.check_dim(r.period.span, "a refractory period", Dim::TIME, d) {
+                let clamp = match &r.clamp {
+                    Some(c) => match cx.syms.get(&c.name) {
+                        Some(Sym::State(h)) => Some(*h),
+                        _ => {
+                            cx.diags.push(Diagnostic::error("E0032", format!("`{}` is not a state variable and cannot be clamped", c.name))
+                                .primary(c.span, "not a state variable")
+                                .help("name the membrane potential, e.g. `clamp v`"));
+                            None
+                        }
+                    },
+                    None => match spike.map(|s| condition_states(&cx.m, s)) {
+                        Some(states) if states.len() == 1 => Some(states[0]),
+                        Some(_) => {
+                            cx.diags.push(Diagnostic::error("E0034", "cannot tell which variable the refractory period clamps")
+                                .primary(r.span, "refractoriness declared here")
+                                .secondary(spike_span, "this condition does not name exactly one state variable")
+                                .help("say which state is held at its reset value: `refractory t_ref clamp v`"));
+                            None
+                        }
+                        None => {
+                            cx.diags.push(Diagnostic::error("E0034", "refractory period in a model that never spikes")
+                                .primary(r.span, "no `spike` condition to start it")
+                                .help("add `spike v >= v_thresh { v = v_reset }` before `refractory`"));
+                            None
+                        }
+                    },
+                };
+                refractory = clamp.map(|clamp| Refractory { period, clamp });
+            }
+        }
+    }
+    let class = classify_odes(&cx.m, &odes);
+    cx.m.body = ModelBody::Neuron(Dynamics { odes, ports, spike, reset, refractory, class });
+    let ok = cx.diags.len() == before;
+    let m = cx.m;
+    (ok.then_some(m), spans)
+}
+
+/// States that a condition reads (directly or through definitions).
+fn condition_states(m: &Model, e: ExprId) -> Vec<Handle<State>> {
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    while let Some(x) = stack.pop() {
+        match &m.exprs[x].kind {
+            ExprKind::State(h) => {
+                if !out.contains(h) {
+                    out.push(*h)
+                }
+            }
+            ExprKind::Let(l) => stack.push(m.lets[*l].value),
+            k => stack.extend(spikec_ir::expr::children(k)),
+        }
+    }
+    out
+}
+
+/// Lowers a `source_model` declaration.
+pub fn lower_source(decl: &ast::SourceModelDecl, diags: &mut Vec<Diagnostic>) -> (Option<Model>, ModelSpans) {
+    let mut spans = ModelSpans { name: decl.name.span, ..Default::default() };
+    let before = diags.len();
+    let mut cx = Cx {
+        m: empty_model(&decl.name.name),
+        syms: HashMap::new(),
+        lets: Vec::new(),
+        let_done: Vec::new(),
+        let_busy: Vec::new(),
+        let_dims: Vec::new(),
+        diags,
+    };
+    let params: Vec<&ast::Decl> = decl.params.iter().collect();
+    declare_params(&mut cx, &params, &mut spans);
+    let help = "a source model emits with exactly one `emit poisson(rate, start, stop)` or `emit array(spike_times)`";
+    let generator = match decl.emits.as_slice() {
+        [one] => lower_emit(&mut cx, one, help),
+        [] => {
+            cx.diags.push(Diagnostic::error("E0035", format!("source model `{}` does not say how it emits spikes", decl.name.name))
+                .primary(decl.name.span, "no `emit`")
+                .help(help));
+            None
+        }
+        [_, second, ..] => {
+            cx.diags.push(Diagnostic::error("E0035", format!("source model `{}` has more than one `emit`", decl.name.name))
+                .primary(second.span, "second `emit`")
+                .help(help));
+            None
+        }
+    };
+    if let Some(g) = generator {
+        cx.m.body = ModelBody::Source(g);
+    }
+    let ok = cx.diags.len() == before;
+    (ok.then_some(cx.m), spans)
+}
+
+fn lower_emit(cx: &mut Cx<'_>, e: &Expr, help: &str) -> Option<Generator> {
+    let AK::Call { callee, args } = &e.kind else { return None };
+    match callee.name.as_str() {
+        "poisson" => {
+            if args.len() != 3 || args.iter().any(|a| a.name.is_some()) {
+                cx.diags.push(Diagnostic::error("E0035", "`emit poisson` takes three positional arguments: rate, start, stop")
+                    .primary(e.span, "wrong arguments")
+                    .help(help));
+                return None;
+            }
+            let mut out = Vec::new();
+            for (a, (what, want)) in args.iter().zip([("the rate", Dim::FREQUENCY), ("the start time", Dim::TIME), ("the stop time", Dim::TIME)]) {
+                let r = cx.numeric(&a.value, Scope::Params, "in `emit`");
+                let (id, d) = cx.report(r)?;
+                if !cx.check_dim(a.value.span, what, want, d) {
+                    return None;
+                }
+                out.push(id);
+            }
+            Some(Generator::Poisson { rate: out[0], start: out[1], stop: out[2] })
+        }
+        "array" => {
+            let p = match args.as_slice() {
+                [a] => match &a.value.kind {
+                    AK::Name(n) => match cx.syms.get(n) {
+                        Some(Sym::Param(h)) if cx.m.params[*h].ty == ParamType::SpikeTimes => Some(*h),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                _ => None,
+            };
+            if p.is_none() {
+                cx.diags.push(Diagnostic::error("E0035", "`emit array` takes one spike-time list parameter")
+                    .primary(e.span, "not a spike-time parameter")
+                    .help("declare `parameter spike_times = []` and write `emit array(spike_times)`"));
+            }
+            p.map(|times| Generator::Array { times })
+        }
+        other => {
+            cx.diags.push(Diagnostic::error("E0035", format!("unknown spike generator `{other}`"))
+                .primary(callee.span, "not `poisson` or `array`")
+                .help(help));
+            None
+        }
+    }
+}
+
+/// Builds an alias of `base`: renames and new defaults.
+pub fn lower_alias(decl: &ast::AliasDecl, base: &Model, base_spans: &ModelSpans, diags: &mut Vec<Diagnostic>) -> (Option<Model>, ModelSpans) {
+    let before = diags.len();
+    let mut m = base.clone();
+    m.name = decl.name.name.clone();
+    m.alias_of = Some(base.alias_of.clone().unwrap_or_else(|| base.name.clone()));
+    let mut spans = base_spans.clone();
+    spans.name = decl.name.span;
+    // First all renames, so new defaults can use the new names.
+    for item in &decl.items {
+        let old = item.renames.as_ref().unwrap_or(&item.name);
+        let found = m.param(&old.name).map(|h| m.params[h].name = item.name.name.clone()).is_some()
+            || m.state(&old.name).map(|h| m.states[h].name = item.name.name.clone()).is_some()
+            || match &mut m.body {
+                ModelBody::Neuron(d) => d.ports.iter_mut().find(|p| p.name == old.name).map(|p| p.name = item.name.name.clone()).is_some(),
+                ModelBody::Source(_) => false,
+            };
+        if !found {
+            let mut names: Vec<&str> = base.params.iter().map(|(_, p)| p.name.as_str()).collect();
+            names.extend(base.states.iter().map(|(_, s)| s.name.as_str()));
+            let mut d = Diagnostic::error("E0015", format!("model `{}` has no parameter, state or port `{}`", base.name, old.name))
+                .primary(old.span, "not found in the base model");
+            d = match did_you_mean(&old.name, names) {
+                Some(h) => d.help(h),
+                None => d.help("`NEW for OLD` renames a name of the base model"),
+            };
+            diags.push(d);
+        }
+    }
+    let mut cx = Cx {
+        syms: HashMap::new(),
+        lets: Vec::new(),
+        let_done: Vec::new(),
+        let_busy: Vec::new(),
+        let_dims: Vec::new(),
+        m,
+        diags,
+    };
+    for (h, p) in cx.m.params.iter() {
+        cx.syms.insert(p.name.clone(), Sym::Param(h));
+    }
+    for (h, s) in cx.m.states.iter() {
+        cx.syms.insert(s.name.clone(), Sym::State(h));
+    }
+    let env = ConstEnv::default();
+    for item in &decl.items {
+        let Some(v) = &item.value else { continue };
+        match cx.syms.get(&item.name.name).copied() {
+            Some(Sym::Param(h)) => match (&cx.m.params[h].ty, env.eval(v)) {
+                (ParamType::Scalar(want), Ok(Const::Num(x, d))) => {
+                    let want = *want;
+                    if cx.check_dim(v.span, &format!("the default of `{}`", item.name.name), want, d) {
+                        let id = cx.konst(x, want);
+                        cx.m.params[h].default = Some(id);
+                    }
+                }
+                (ParamType::SpikeTimes, Ok(Const::List(items))) => {
+                    cx.m.params[h].default_times = items.iter().filter_map(|(c, _)| match c {
+                        Const::Num(t, _) => Some(*t),
+                        _ => None,
+                    }).collect();
+                }
+                (_, Ok(other)) => cx.diags.push(super::consts::not_number(&other, v.span, "as a default")),
+                (_, Err(e)) => cx.diags.push(e),
+            },
+            Some(Sym::State(h)) => {
+                let r = cx.numeric(v, Scope::Params, "as an initial value");
+                if let Some((id, d)) = cx.report(r) {
+                    let want = cx.m.states[h].dim;
+                    if cx.check_dim(v.span, &format!("the initial value of `{}`", item.name.name), want, d) {
+                        cx.m.states[h].init = id;
+                    }
+                }
+            }
+            _ => {
+                if item.renames.is_none() && cx.diags.len() == before {
+                    cx.diags.push(Diagnostic::error("E0015", format!("model `{}` has no parameter or state `{}`", base.name, item.name.name))
+                        .primary(item.name.span, "not found in the base model")
+                        .help("only parameters and states have defaults"));
+                }
+            }
+        }
+    }
+    let ok = cx.diags.len() == before;
+    (ok.then_some(cx.m), spans)
+}
+
+/// Parameters that no expression of the model reads.
+pub fn unused_params(m: &Model) -> Vec<Handle<Param>> {
+    let mut used = vec![false; m.params.len()];
+    for (_, e) in m.exprs.iter() {
+        if let ExprKind::Param(h) = e.kind {
+            used[h.index()] = true;
+        }
+    }
+    if let ModelBody::Source(Generator::Array { times }) = &m.body {
+        if let Some(u) = used.get_mut(times.index()) {
+            *u = true;
+        }
+    }
+    m.params.iter().filter(|(h, _)| !used[h.index()]).map(|(h, _)| h).collect()
+}

@@ -1,0 +1,748 @@
+//! Lowering a `network` block: parameters (with `--set` overrides),
+//! populations, views, projections and recordings, into an IR [`Network`].
+
+use std::collections::HashMap;
+
+use super::consts::{wrong_dim, Const, ConstEnv};
+use super::dims::{self, Ty};
+use super::library::Library;
+use super::models::duplicate;
+use super::values::{bind, connector_expr, ValueCx};
+use crate::diag::{did_you_mean, Diagnostic};
+use crate::front::ast::{self, ConnectDecl, Expr, ExprKind as AK, IndexExpr, NetItem, NetworkDecl, SelectionExpr, SelectionTerm};
+use crate::front::load::{dir_of, Program};
+use crate::front::parse::parse_value;
+use spikec_ir::model::{ModelBody, ParamType};
+use spikec_ir::network::*;
+use spikec_ir::{Arena, Dim, Handle, Span};
+
+/// A `--set name=value` override.
+#[derive(Clone, Debug)]
+pub struct Override {
+    /// Parameter name.
+    pub name: String,
+    /// Value text, parsed like a source expression (`40000`, `8 Hz`).
+    pub value: String,
+}
+
+struct Net<'p> {
+    env: ConstEnv,
+    lib: &'p Library,
+    dir: std::path::PathBuf,
+    diags: Vec<Diagnostic>,
+    net: Network,
+    pop_by_name: HashMap<String, PopulationId>,
+    views: HashMap<String, (Selection, Span)>,
+    model_ids: HashMap<String, Handle<spikec_ir::model::Model>>,
+    param_spans: HashMap<String, Span>,
+}
+
+/// Lowers the network of the main file.
+pub fn lower_network(prog: &mut Program, lib: &Library, overrides: &[Override], diags: &mut Vec<Diagnostic>) -> Option<Network> {
+    let networks: Vec<&NetworkDecl> = prog
+        .main()
+        .map(|m| m.ast.items.iter().filter_map(|i| match i {
+            ast::Item::Network(n) => Some(n),
+            _ => None,
+        }).collect())
+        .unwrap_or_default();
+    let decl = match networks.as_slice() {
+        [one] => (*one).clone(),
+        [] => {
+            let file = prog.main().map(|m| m.id).unwrap_or(0);
+            diags.push(Diagnostic::error("E0006", "this file has no `network` to compile")
+                .primary(Span::new(file, 0, 0), "no network here")
+                .help("add `network NAME { ... }`; files with only models are meant to be imported"));
+            return None;
+        }
+        [_, second, ..] => {
+            diags.push(Diagnostic::error("E0006", "a file can hold only one `network`")
+                .primary(second.name.span, "second network")
+                .secondary(networks[0].name.span, "first network")
+                .help("put each network in its own file; share models with `import`"));
+            return None;
+        }
+    };
+    let dir = dir_of(&prog.sources, decl.name.span.file);
+    let mut cx = Net {
+        env: ConstEnv::default(),
+        lib,
+        dir,
+        diags: Vec::new(),
+        net: Network {
+            name: decl.name.name.clone(),
+            timestep: 0.1,
+            seed: 0,
+            params: Vec::new(),
+            models: Arena::new(),
+            populations: Arena::new(),
+            views: Vec::new(),
+            projections: Arena::new(),
+            records: Vec::new(),
+            exprs: Arena::new(),
+            spans: Spans { network: decl.name.span, ..Default::default() },
+        },
+        pop_by_name: HashMap::new(),
+        views: HashMap::new(),
+        model_ids: HashMap::new(),
+        param_spans: HashMap::new(),
+    };
+    cx.params(prog, &decl, overrides);
+    for item in &decl.items {
+        match item {
+            NetItem::Timestep(e) => {
+                cx.net.spans.timestep = e.span;
+                if let Some(v) = cx.ok(cx.env.number(e, Dim::TIME, "the timestep").map_err(|d| recode(d, "E0049"))) {
+                    if v > 0.0 && v.is_finite() {
+                        cx.net.timestep = v;
+                    } else {
+                        cx.diags.push(Diagnostic::error("E0049", "the timestep must be a positive time")
+                            .primary(e.span, "not positive")
+                            .help("PyNN and NEST default to `timestep 0.1 ms`"));
+                    }
+                }
+            }
+            NetItem::Seed(e) => {
+                if let Some(v) = cx.ok(cx.env.whole(e, "the seed")) {
+                    cx.net.seed = v;
+                }
+            }
+            _ => {}
+        }
+    }
+    for item in &decl.items {
+        match item {
+            NetItem::Population(p) => cx.population(p),
+            NetItem::View(name, sel) => {
+                if let Some(s) = cx.selection(sel) {
+                    if let Some(prev) = cx.name_taken(&name.name) {
+                        cx.diags.push(duplicate(&name.name, name.span, prev));
+                    } else {
+                        cx.net.views.push(View { name: name.name.clone(), selection: s.0.clone() });
+                        cx.views.insert(name.name.clone(), (s.0, name.span));
+                    }
+                }
+            }
+            NetItem::Connect(c) => cx.connect(c),
+            NetItem::Record(items) => {
+                for r in items {
+                    cx.record(r);
+                }
+            }
+            _ => {}
+        }
+    }
+    cx.lints();
+    let used = cx.env.used.borrow().clone();
+    for p in &cx.net.params {
+        if !used.contains(&p.name) {
+            let span = cx.param_spans.get(&p.name).copied().unwrap_or(Span::DUMMY);
+            cx.diags.push(Diagnostic::warning("W0001", format!("network parameter `{}` is never used", p.name))
+                .primary(span, "declared here")
+                .help("use it in a size, value or connector, or remove it"));
+        }
+    }
+    let failed = cx.diags.iter().any(Diagnostic::is_error);
+    diags.append(&mut cx.diags);
+    (!failed).then_some(cx.net)
+}
+
+fn recode(mut d: Diagnostic, code: &'static str) -> Diagnostic {
+    if d.code == "E0022" {
+        d.code = code;
+    }
+    d
+}
+
+impl Net<'_> {
+    fn ok<T>(&mut self, r: Result<T, Diagnostic>) -> Option<T> {
+        r.map_err(|d| self.diags.push(d)).ok()
+    }
+
+    fn name_taken(&self, name: &str) -> Option<Span> {
+        if let Some(p) = self.pop_by_name.get(name) {
+            return Some(self.net.spans.populations[p.index()]);
+        }
+        self.views.get(name).map(|(_, s)| *s)
+    }
+
+    fn params(&mut self, prog: &mut Program, decl: &NetworkDecl, overrides: &[Override]) {
+        let mut declared: Vec<(ast::Ident, Expr)> = Vec::new();
+        for item in &decl.items {
+            if let NetItem::Params(ps) = item {
+                for (n, e) in ps {
+                    if let Some((prev, _)) = declared.iter().find(|(p, _)| p.name == n.name) {
+                        self.diags.push(duplicate(&n.name, n.span, prev.span));
+                        continue;
+                    }
+                    declared.push((n.clone(), e.clone()));
+                }
+            }
+        }
+        let mut replaced: HashMap<String, Expr> = HashMap::new();
+        for o in overrides {
+            let Some((ident, _)) = declared.iter().find(|(p, _)| p.name == o.name) else {
+                let names: Vec<&str> = declared.iter().map(|(p, _)| p.name.as_str()).collect();
+                let mut d = Diagnostic::error("E0051", format!("`--set {}`: the network has no parameter `{}`", o.name, o.name));
+                d = match did_you_mean(&o.name, names.iter().copied()) {
+                    Some(h) => d.help(h),
+                    None if names.is_empty() => d.help("this network declares no `param`s"),
+                    None => d.help(format!("its parameters are: {}", names.join(", "))),
+                };
+                self.diags.push(d);
+                continue;
+            };
+            let id = prog.sources.add(format!("<--set {}>", o.name), o.value.clone());
+            match parse_value(id, &o.value) {
+                Ok(e) => {
+                    let _ = ident;
+                    replaced.insert(o.name.clone(), e);
+                }
+                Err(d) => self.diags.push(Diagnostic { code: "E0051", message: format!("`--set {}`: {}", o.name, d.message), ..d }),
+            }
+        }
+        for (name, e) in declared {
+            let (expr, overridden) = match replaced.remove(&name.name) {
+                Some(r) => (r, true),
+                None => (e, false),
+            };
+            self.param_spans.insert(name.name.clone(), name.span);
+            match self.env.eval(&expr) {
+                Ok(Const::Num(v, d)) => {
+                    let d = d.unwrap_or(Dim::NONE);
+                    if overridden {
+                        if let Some(orig) = self.original_dim(decl, &name.name) {
+                            if orig != d {
+                                self.diags.push(Diagnostic::error("E0051", format!("`--set {}`: expected {}, found {}", name.name, super::units::dim_text(Some(orig)), super::units::dim_text(Some(d))))
+                                    .primary(expr.span, "wrong dimension")
+                                    .secondary(name.span, "parameter declared here")
+                                    .help("give the value with the same unit as the declaration"));
+                                continue;
+                            }
+                        }
+                    }
+                    self.env.params.insert(name.name.clone(), (v, d));
+                    self.net.params.push(NetParam { name: name.name.clone(), value: v, dim: d, overridden });
+                }
+                Ok(other) => self.diags.push(super::consts::not_number(&other, expr.span, "as a parameter value")),
+                Err(d) => self.diags.push(if overridden { Diagnostic { code: "E0051", ..d } } else { d }),
+            }
+        }
+    }
+
+    fn original_dim(&self, decl: &NetworkDecl, name: &str) -> Option<Dim> {
+        // The declared expression's dimension, evaluated with the parameters
+        // known so far (declarations may only use earlier parameters).
+        let e = decl.items.iter().find_map(|i| match i {
+            NetItem::Params(ps) => ps.iter().find(|(n, _)| n.name == name).map(|(_, e)| e),
+            _ => None,
+        })?;
+        match self.env.eval(e) {
+            Ok(Const::Num(_, d)) => Some(d.unwrap_or(Dim::NONE)),
+            _ => None,
+        }
+    }
+
+    fn model(&mut self, name: &ast::Ident) -> Option<Handle<spikec_ir::model::Model>> {
+        if let Some(h) = self.model_ids.get(&name.name) {
+            return Some(*h);
+        }
+        let entry = match self.lib.get(&name.name, name.span) {
+            Ok(e) => e?,
+            Err(d) => {
+                self.diags.push(d);
+                return None;
+            }
+        };
+        let m = entry.model.clone()?;
+        let h = self.net.models.append(m);
+        self.net.spans.models.push(entry.spans.name);
+        self.model_ids.insert(name.name.clone(), h);
+        Some(h)
+    }
+
+    fn population(&mut self, p: &ast::PopulationDecl) {
+        if let Some(prev) = self.name_taken(&p.name.name) {
+            self.diags.push(duplicate(&p.name.name, p.name.span, prev));
+            return;
+        }
+        let size = self.ok(self.env.whole(&p.size, "a population size"));
+        let Some(mid) = self.model(&p.model) else { return };
+        let Some(size) = size else { return };
+        let size = match u32::try_from(size) {
+            Ok(s) if s > 0 => s,
+            _ => {
+                self.diags.push(Diagnostic::error("E0040", format!("population `{}` must have between 1 and {} neurons, found {size}", p.name.name, u32::MAX))
+                    .primary(p.size.span, "invalid size")
+                    .help("check the size expression and the parameters it uses"));
+                return;
+            }
+        };
+        let model = self.net.models[mid].clone();
+        if p.is_source_kw && !model.is_source() {
+            self.diags.push(Diagnostic::error("E0048", format!("`source` needs a spike-source model, but `{}` is a neuron model", model.name))
+                .primary(p.model.span, "a neuron model")
+                .secondary(p.kw_span, "declared as a source")
+                .help("write `population` for neurons, or use a source model such as `SpikeSourcePoisson`"));
+            return;
+        }
+        let vcx = ValueCx { env: &self.env, dir: &self.dir };
+        let structure = match &p.structure {
+            Some(s) => match vcx.structure(s) {
+                Ok(s) => Some(s),
+                Err(d) => {
+                    self.diags.push(d);
+                    None
+                }
+            },
+            None => None,
+        };
+        let mut settings = Vec::new();
+        let mut spans = Vec::new();
+        for (name, value) in &p.settings {
+            if let Some(i) = p.settings.iter().position(|(n, _)| n.name == name.name).filter(|&i| !std::ptr::eq(&p.settings[i].0, name)) {
+                self.diags.push(duplicate(&name.name, name.span, p.settings[i].0.span));
+                continue;
+            }
+            let var = match (model.param(&name.name), model.state(&name.name)) {
+                (Some(h), _) => Var::Param(h),
+                (None, Some(h)) => Var::State(h),
+                (None, None) => {
+                    let mut names: Vec<&str> = model.params.iter().map(|(_, p)| p.name.as_str()).collect();
+                    names.extend(model.states.iter().map(|(_, s)| s.name.as_str()));
+                    let d = Diagnostic::error("E0015", format!("model `{}` has no parameter or state variable `{}`", model.name, name.name))
+                        .primary(name.span, "unknown name");
+                    self.diags.push(match did_you_mean(&name.name, names.iter().copied()) {
+                        Some(h) => d.help(h),
+                        None => d.help(format!("`{}` has: {}", model.name, names.join(", "))),
+                    });
+                    continue;
+                }
+            };
+            let result = match var {
+                Var::Param(h) => match &model.params[h].ty {
+                    ParamType::SpikeTimes => vcx.spike_times(value, size).map(SettingValue::Times),
+                    ParamType::Scalar(d) => vcx.value(value, *d, &format!("`{}`", name.name)).map(SettingValue::Scalar),
+                },
+                Var::State(h) => vcx.value(value, model.states[h].dim, &format!("the initial value of `{}`", name.name)).map(SettingValue::Scalar),
+            };
+            match result {
+                Ok(v) => {
+                    settings.push(Setting { var, value: v });
+                    spans.push(value.span);
+                }
+                Err(d) => self.diags.push(d),
+            }
+        }
+        for (h, param) in model.params.iter() {
+            let set = settings.iter().any(|s| s.var == Var::Param(h));
+            if param.default.is_none() && matches!(param.ty, ParamType::Scalar(_)) && !set {
+                self.diags.push(Diagnostic::error("E0036", format!("population `{}` must set parameter `{}`: model `{}` gives it no default", p.name.name, param.name, model.name))
+                    .primary(p.name.span, format!("`{}` not set", param.name))
+                    .help(format!("add `{} = ...` to the population's settings", param.name)));
+            }
+        }
+        let id = self.net.populations.append(Population { name: p.name.name.clone(), size, model: mid, settings, structure });
+        self.net.spans.populations.push(p.name.span);
+        self.net.spans.population_sizes.push(p.size.span);
+        self.net.spans.settings.push(spans);
+        self.pop_by_name.insert(p.name.name.clone(), id);
+    }
+
+    fn index(&mut self, e: &Expr) -> Option<u32> {
+        let v = self.ok(self.env.whole(e, "an index"))?;
+        match u32::try_from(v) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.diags.push(Diagnostic::error("E0041", "index too large").primary(e.span, "beyond any population").help("population sizes fit in 32 bits"));
+                None
+            }
+        }
+    }
+
+    /// Resolves one selection term to parts.
+    fn term(&mut self, t: &SelectionTerm) -> Option<Vec<SelectionPart>> {
+        let base: Vec<SelectionPart> = if let Some(&pid) = self.pop_by_name.get(&t.name.name) {
+            vec![SelectionPart { population: pid, indices: IndexSet::All }]
+        } else if let Some((sel, _)) = self.views.get(&t.name.name) {
+            sel.parts.clone()
+        } else {
+            let names: Vec<&str> = self.pop_by_name.keys().chain(self.views.keys()).map(String::as_str).collect();
+            let d = Diagnostic::error("E0013", format!("unknown population or view `{}`", t.name.name)).primary(t.name.span, "not declared (before this point)");
+            self.diags.push(match did_you_mean(&t.name.name, names) {
+                Some(h) => d.help(h),
+                None => d.help("declare it with `population`, `source` or `view` before using it"),
+            });
+            return None;
+        };
+        let Some(index) = &t.index else { return Some(base) };
+        let picks: Vec<u32> = match index {
+            IndexExpr::Range(a, b) => {
+                let (a, b) = (self.index(a)?, self.index(b)?);
+                if base.len() == 1 && base[0].indices == IndexSet::All {
+                    return Some(vec![SelectionPart { population: base[0].population, indices: IndexSet::Range(a, b) }]);
+                }
+                if b < a {
+                    Vec::new()
+                } else {
+                    (a..b).collect()
+                }
+            }
+            IndexExpr::List(items) => {
+                let mut v = Vec::new();
+                for i in items {
+                    v.push(self.index(i)?);
+                }
+                if base.len() == 1 && base[0].indices == IndexSet::All {
+                    return Some(vec![SelectionPart { population: base[0].population, indices: IndexSet::List(v) }]);
+                }
+                v
+            }
+        };
+        // Indexing a view: map positions in the view to population indices.
+        let flat: Vec<(PopulationId, u32)> = base
+            .iter()
+            .flat_map(|p| {
+                let size = self.net.populations[p.population].size;
+                let idx: Vec<u32> = match &p.indices {
+                    IndexSet::All => (0..size).collect(),
+                    IndexSet::Range(a, b) => (*a..*b).collect(),
+                    IndexSet::List(v) => v.clone(),
+                };
+                idx.into_iter().map(move |i| (p.population, i))
+            })
+            .collect();
+        let mut parts: Vec<SelectionPart> = Vec::new();
+        for k in picks {
+            let Some(&(pop, i)) = flat.get(k as usize) else {
+                self.diags.push(Diagnostic::error("E0041", format!("index {k} is out of range for view `{}` ({} neurons)", t.name.name, flat.len()))
+                    .primary(t.span, "out of range")
+                    .help("indices start at 0; slices `a..b` exclude b"));
+                return None;
+            };
+            match parts.last_mut() {
+                Some(SelectionPart { population, indices: IndexSet::List(v) }) if *population == pop => v.push(i),
+                _ => parts.push(SelectionPart { population: pop, indices: IndexSet::List(vec![i]) }),
+            }
+        }
+        if parts.is_empty() {
+            self.diags.push(Diagnostic::error("E0041", format!("the selection of view `{}` is empty", t.name.name)).primary(t.span, "selects no neurons").help("slices `a..b` need a < b"));
+            return None;
+        }
+        Some(parts)
+    }
+
+    fn selection(&mut self, s: &SelectionExpr) -> Option<(Selection, Vec<Span>)> {
+        let mut parts = Vec::new();
+        let mut spans = Vec::new();
+        for t in &s.terms {
+            let p = self.term(t)?;
+            spans.extend(std::iter::repeat_n(t.span, p.len()));
+            parts.extend(p);
+        }
+        Some((Selection { parts }, spans))
+    }
+
+    fn connect(&mut self, c: &ConnectDecl) {
+        let pre = self.selection(&c.pre);
+        let post = self.selection(&c.post);
+        let (Some((pre, pre_spans)), Some((post, post_spans))) = (pre, post) else { return };
+        let mut port: Option<(String, Span)> = None;
+        let mut weight_e = None;
+        let mut delay_e = None;
+        let mut seen: Vec<&ast::Ident> = Vec::new();
+        for (key, value) in &c.settings {
+            if let Some(prev) = seen.iter().find(|k| k.name == key.name) {
+                self.diags.push(duplicate(&key.name, key.span, prev.span));
+                continue;
+            }
+            seen.push(key);
+            match key.name.as_str() {
+                "port" | "synapse" => {
+                    let AK::Name(n) = &value.kind else {
+                        self.diags.push(Diagnostic::error("E0018", format!("`{}` takes a name", key.name))
+                            .primary(value.span, "not a name")
+                            .help(if key.name == "port" { "write e.g. `port excitatory`" } else { "write `synapse static`" }));
+                        continue;
+                    };
+                    if key.name == "port" {
+                        port = Some((n.clone(), value.span));
+                    } else if n != "static" {
+                        self.diags.push(Diagnostic::error("E0016", format!("unknown synapse model `{n}`"))
+                            .primary(value.span, "not a synapse model")
+                            .help("the synapse models available are: static"));
+                    }
+                }
+                "weight" => weight_e = Some(value),
+                _ => delay_e = Some(value),
+            }
+        }
+        // The port: named, or the only port of the target model(s).
+        let post_models: Vec<_> = post.parts.iter().map(|p| self.net.populations[p.population].model).collect();
+        let (port_name, _port_span) = match port {
+            Some((n, span)) => {
+                let mut missing = None;
+                for m in &post_models {
+                    let model = &self.net.models[*m];
+                    if let ModelBody::Neuron(d) = &model.body {
+                        if !d.ports.iter().any(|p| p.name == n) {
+                            missing = Some(model);
+                            break;
+                        }
+                    }
+                }
+                if let Some(model) = missing {
+                    let names: Vec<&str> = model.dynamics().map(|d| d.ports.iter().map(|p| p.name.as_str()).collect()).unwrap_or_default();
+                    let d = Diagnostic::error("E0014", format!("model `{}` has no input port `{n}`", model.name)).primary(span, "unknown port");
+                    self.diags.push(match did_you_mean(&n, names.iter().copied()) {
+                        Some(h) => d.help(h),
+                        None => d.help(format!("its ports are: {}", names.join(", "))),
+                    });
+                    return;
+                }
+                (n, span)
+            }
+            None => {
+                let first = &self.net.models[post_models[0]];
+                match first.dynamics().map(|d| d.ports.as_slice()) {
+                    Some([only]) => (only.name.clone(), c.span),
+                    Some(ports) if !ports.is_empty() => {
+                        let names: Vec<String> = ports.iter().map(|p| format!("`{}`", p.name)).collect();
+                        self.diags.push(Diagnostic::error("E0043", format!("model `{}` has several input ports; say which one this projection uses", first.name))
+                            .primary(c.span, "no `port` given")
+                            .help(format!("add `port NAME` to the projection's settings; ports: {}", names.join(", "))));
+                        return;
+                    }
+                    _ => (String::new(), c.span),
+                }
+            }
+        };
+        let weight_dim = post_models
+            .iter()
+            .find_map(|m| self.net.models[*m].port(&port_name).map(|p| p.weight_dim))
+            .unwrap_or(Dim::NONE);
+        let connector = self.connector(&c.connector, weight_dim);
+        let vcx = ValueCx { env: &self.env, dir: &self.dir };
+        let weight = match weight_e {
+            Some(e) => vcx.value(e, weight_dim, &format!("a weight on port `{}`", port_name)),
+            None => Ok(ValueSpec::Const(0.0)),
+        };
+        let delay = match delay_e {
+            Some(e) => vcx.value(e, Dim::TIME, "a delay"),
+            None => Ok(ValueSpec::Const(self.net.timestep)),
+        };
+        let (Some(connector), Some(weight), Some(delay)) = (connector, self.ok(weight), self.ok(delay)) else { return };
+        let name = match &c.name {
+            Some(n) => n.name.clone(),
+            None => {
+                let base = format!("{}->{}", sel_name(&c.pre), sel_name(&c.post));
+                let k = self.net.projections.iter().filter(|(_, p)| p.name == base || p.name.starts_with(&format!("{base}#"))).count();
+                if k == 0 { base } else { format!("{base}#{}", k + 1) }
+            }
+        };
+        if let Some(named) = &c.name {
+            if let Some((_, _)) = self.net.projections.iter().find(|(_, p)| p.name == named.name) {
+                let prev = self.net.projections.iter().position(|(_, p)| p.name == named.name).map(|i| self.net.spans.projections[i]).unwrap_or(Span::DUMMY);
+                self.diags.push(duplicate(&named.name, named.span, prev));
+                return;
+            }
+        }
+        self.net.projections.append(Projection { name, pre, post, connector, port: port_name, weight, delay, synapse: SynapseKind::Static });
+        let sp = &mut self.net.spans;
+        sp.projections.push(c.span);
+        sp.connectors.push(c.connector.span);
+        sp.pre_parts.push(pre_spans);
+        sp.post_parts.push(post_spans);
+        sp.ports.push(port_name_span(&c.settings, c.span));
+        sp.weights.push(weight_e.map_or(c.span, |e| e.span));
+        sp.delays.push(delay_e.map_or(c.span, |e| e.span));
+    }
+
+    fn connector(&mut self, e: &Expr, weight_dim: Dim) -> Option<Connector> {
+        let AK::Call { callee, args } = &e.kind else {
+            self.diags.push(Diagnostic::error("E0016", "expected a connector such as `fixed_probability(0.1)`").primary(e.span, "not a connector").help(format!("connectors: {}", CONNECTORS.join(", "))));
+            return None;
+        };
+        let r = self.connector_call(&callee.name, callee.span, e.span, args, weight_dim);
+        self.ok(r)
+    }
+
+    fn connector_call(&mut self, name: &str, name_span: Span, span: Span, args: &[ast::Arg], weight_dim: Dim) -> Result<Connector, Diagnostic> {
+        let env = &self.env;
+        let flag = |slot: Option<&Expr>, name: &str, default: bool| slot.map_or(Ok(default), |e| env.boolean(e, name));
+        let prob = |e: &Expr| -> Result<f64, Diagnostic> { env.number(e, Dim::NONE, "a connection probability") };
+        Ok(match name {
+            "one_to_one" => {
+                bind(name, span, args, &[], 0)?;
+                Connector::OneToOne
+            }
+            "all_to_all" => {
+                let s = bind(name, span, args, &["autapses"], 0)?;
+                Connector::AllToAll { autapses: flag(s[0], "autapses", true)? }
+            }
+            "fixed_probability" => {
+                let s = bind(name, span, args, &["p", "autapses"], 1)?;
+                Connector::FixedProbability { p: prob(s[0].expect("bound"))?, autapses: flag(s[1], "autapses", true)? }
+            }
+            "fixed_number_pre" | "fixed_number_post" | "fixed_total_number" => {
+                let s = bind(name, span, args, &["n", "autapses", "multapses"], 1)?;
+                let n = env.whole(s[0].expect("bound"), "the number of connections")?;
+                let autapses = flag(s[1], "autapses", true)?;
+                let multapses = flag(s[2], "multapses", name == "fixed_total_number")?;
+                match name {
+                    "fixed_number_pre" => Connector::FixedNumberPre { n, autapses, multapses },
+                    "fixed_number_post" => Connector::FixedNumberPost { n, autapses, multapses },
+                    _ => Connector::FixedTotalNumber { n, autapses, multapses },
+                }
+            }
+            "distance_dependent" => {
+                let s = bind(name, span, args, &["p", "autapses"], 1)?;
+                let pe = s[0].expect("bound");
+                let (id, t) = connector_expr(env, &mut self.net.exprs, pe)?;
+                let d = dims::expect_num(t, pe.span, "as a connection probability")?;
+                if let Some(d) = d {
+                    if !d.is_none() {
+                        return Err(wrong_dim(pe.span, "a connection probability", Dim::NONE, d).note("`d` is the distance in um; write e.g. `exp(-d / 100 um)`"));
+                    }
+                }
+                let _ = Ty::Bool;
+                Connector::DistanceDependent { probability: id, autapses: flag(s[1], "autapses", true)? }
+            }
+            "from_list" => {
+                let s = bind(name, span, args, &["connections"], 1)?;
+                let le = s[0].expect("bound");
+                let Const::List(items) = env.eval(le)? else {
+                    return Err(Diagnostic::error("E0018", "`from_list` takes a list of tuples").primary(le.span, "not a list").help("write `from_list([(0, 1), (1, 2, 0.5 nA, 1 ms)])`"));
+                };
+                let mut conns = Vec::new();
+                for (item, ispan) in items {
+                    let fields = match item {
+                        Const::Tuple(f) => f,
+                        _ => return Err(Diagnostic::error("E0018", "each connection is a tuple `(pre, post[, weight[, delay]])`").primary(ispan, "not a tuple").help("write `(0, 1)` or `(0, 1, 0.5 nA, 1 ms)`")),
+                    };
+                    if !(2..=4).contains(&fields.len()) {
+                        return Err(Diagnostic::error("E0017", format!("a connection has 2 to 4 fields, found {}", fields.len())).primary(ispan, "wrong number of fields").help("`(pre, post[, weight[, delay]])`"));
+                    }
+                    let mut nums = Vec::new();
+                    for (i, (f, fs)) in fields.iter().enumerate() {
+                        let (want, what) = match i {
+                            0 | 1 => (Dim::NONE, "a neuron index"),
+                            2 => (weight_dim, "a weight"),
+                            _ => (Dim::TIME, "a delay"),
+                        };
+                        let Const::Num(v, d) = f else {
+                            return Err(super::consts::not_number(f, *fs, &format!("as {what}")));
+                        };
+                        if let Some(d) = d {
+                            if *d != want {
+                                return Err(wrong_dim(*fs, what, want, *d));
+                            }
+                        }
+                        if i < 2 && (*v < 0.0 || v.fract() != 0.0 || *v > u32::MAX as f64) {
+                            return Err(Diagnostic::error("E0040", format!("neuron index must be a non-negative whole number, found {v}")).primary(*fs, "not an index").help("indices start at 0"));
+                        }
+                        nums.push(*v);
+                    }
+                    conns.push(ListedConnection { pre: nums[0] as u32, post: nums[1] as u32, weight: nums.get(2).copied(), delay: nums.get(3).copied() });
+                }
+                Connector::FromList { connections: conns, origin: None }
+            }
+            "from_file" => {
+                let s = bind(name, span, args, &["file"], 1)?;
+                let vcx = ValueCx { env, dir: &self.dir };
+                let (file, fspan) = vcx.string(s[0].expect("bound"))?;
+                let table = super::csv::read_table(&self.dir, &file, fspan)?;
+                let pre = table.column("pre", fspan)?;
+                let post = table.column("post", fspan)?;
+                let w = table.names.iter().position(|n| n == "weight");
+                let d = table.names.iter().position(|n| n == "delay");
+                if let Some(w) = w {
+                    if table.dims[w] != weight_dim {
+                        return Err(wrong_dim(fspan, "column `weight`", weight_dim, table.dims[w]).note("write the unit in the header, e.g. `weight[nA]`"));
+                    }
+                }
+                if let Some(d) = d {
+                    if table.dims[d] != Dim::TIME {
+                        return Err(wrong_dim(fspan, "column `delay`", Dim::TIME, table.dims[d]).note("write the unit in the header: `delay[ms]`"));
+                    }
+                }
+                let mut conns = Vec::new();
+                for row in &table.rows {
+                    let (a, b) = (row[pre], row[post]);
+                    if a < 0.0 || b < 0.0 || a.fract() != 0.0 || b.fract() != 0.0 || a > u32::MAX as f64 || b > u32::MAX as f64 {
+                        return Err(Diagnostic::error("E0047", format!("`{file}`: neuron indices must be non-negative whole numbers, found ({a}, {b})")).primary(fspan, "in this file").help("indices start at 0"));
+                    }
+                    conns.push(ListedConnection { pre: a as u32, post: b as u32, weight: w.map(|i| row[i]), delay: d.map(|i| row[i]) });
+                }
+                Connector::FromList { connections: conns, origin: Some(file) }
+            }
+            other => {
+                let d = Diagnostic::error("E0016", format!("unknown connector `{other}`")).primary(name_span, "not a connector");
+                return Err(match did_you_mean(other, CONNECTORS.iter().copied()) {
+                    Some(h) => d.help(h),
+                    None => d.help(format!("connectors: {}", CONNECTORS.join(", "))),
+                });
+            }
+        })
+    }
+
+    fn record(&mut self, r: &ast::RecordItem) {
+        let Some(parts) = self.term(&r.target) else { return };
+        let what = if r.var.name == "spikes" { Recordable::Spikes } else { Recordable::State(r.var.name.clone()) };
+        let n = parts.len();
+        self.net.records.push(Record { selection: Selection { parts }, what });
+        self.net.spans.records.push(r.var.span);
+        self.net.spans.record_parts.push(vec![r.target.span; n]);
+    }
+
+    fn lints(&mut self) {
+        let dt = self.net.timestep;
+        for (i, (_, proj)) in self.net.projections.iter().enumerate() {
+            let span = self.net.spans.delays[i];
+            let mut delays: Vec<f64> = match &proj.delay {
+                ValueSpec::Const(d) => vec![*d],
+                ValueSpec::Column { values, .. } => values.clone(),
+                ValueSpec::Random(_) => Vec::new(),
+            };
+            if let Connector::FromList { connections, .. } = &proj.connector {
+                delays.extend(connections.iter().filter_map(|c| c.delay));
+            }
+            if let Some(d) = delays.iter().find(|d| **d >= 0.0 && **d < dt * (1.0 - 1e-9)) {
+                self.diags.push(Diagnostic::warning("W0003", format!("delay {} ms is shorter than the timestep ({} ms)", spikec_ir::units::format_number(*d), spikec_ir::units::format_number(dt)))
+                    .primary(span, "shorter than one step")
+                    .help("spikes arrive one step late at the earliest: the delay is rounded up to the timestep; write it as at least the timestep"));
+            } else if let Some(d) = delays.iter().find(|d| {
+                let steps = **d / dt;
+                (steps - steps.round()).abs() > 1e-6 * steps.max(1.0)
+            }) {
+                self.diags.push(Diagnostic::warning("W0004", format!("delay {} ms is not a whole number of timesteps ({} ms)", spikec_ir::units::format_number(*d), spikec_ir::units::format_number(dt)))
+                    .primary(span, "rounded to the nearest step")
+                    .help("write the delay as a multiple of the timestep"));
+            }
+        }
+        let mut used = vec![false; self.net.populations.len()];
+        let sels = self.net.projections.iter().flat_map(|(_, p)| [&p.pre, &p.post]).chain(self.net.records.iter().map(|r| &r.selection));
+        for s in sels {
+            for p in &s.parts {
+                used[p.population.index()] = true;
+            }
+        }
+        for (id, pop) in self.net.populations.iter() {
+            if !used[id.index()] {
+                self.diags.push(Diagnostic::warning("W0002", format!("population `{}` is neither connected nor recorded", pop.name))
+                    .primary(self.net.spans.populations[id.index()], "has no effect on any output")
+                    .help(format!("connect it, `record {}.spikes`, or remove it", pop.name)));
+            }
+        }
+    }
+}
+
+const CONNECTORS: &[&str] = &["one_to_one", "all_to_all", "fixed_probability", "fixed_number_pre", "fixed_number_post", "fixed_total_number", "distance_dependent", "from_list", "from_file"];
+
+fn sel_name(s: &SelectionExpr) -> String {
+    s.terms.iter().map(|t| t.name.name.clone()).collect::<Vec<_>>().join("+")
+}
+
+fn port_name_span(settings: &[(ast::Ident, Expr)], default: Span) -> Span {
+    settings.iter().find(|(k, _)| k.name == "port").map_or(default, |(_, v)| v.span)
+}

@@ -1,0 +1,307 @@
+//! Per-element values (constants, distributions, CSV columns, spike times),
+//! call-argument binding, connector expressions and structures.
+
+use std::path::Path;
+
+use super::consts::{not_number, wrong_dim, Const, ConstEnv};
+use super::csv::read_table;
+use super::dims::{self, Ty};
+use super::units::literal_value;
+use crate::diag::{did_you_mean, Diagnostic};
+use crate::front::ast::{Arg, BinOp, Expr, ExprKind as AK};
+use spikec_ir::expr::{Expr as IrExpr, ExprArena, ExprId, ExprKind, Func, Type};
+use spikec_ir::network::{DistKind, Distribution, SpikeTimes, Structure, ValueSpec};
+use spikec_ir::{Dim, Span};
+
+/// Binds call arguments to parameter names: positional first, then named.
+/// Returns one slot per name; `required` leading names must be present.
+pub fn bind<'a>(callee: &str, call_span: Span, args: &'a [Arg], names: &[&str], required: usize) -> Result<Vec<Option<&'a Expr>>, Diagnostic> {
+    let mut slots: Vec<Option<&Expr>> = vec![None; names.len()];
+    let signature = || format!("`{callee}({})`", names.iter().enumerate().map(|(i, n)| if i < required { n.to_string() } else { format!("{n} = ...") }).collect::<Vec<_>>().join(", "));
+    let mut seen_named = false;
+    for (i, a) in args.iter().enumerate() {
+        match &a.name {
+            None => {
+                if seen_named {
+                    return Err(Diagnostic::error("E0017", "positional argument after a named one")
+                        .primary(a.value.span, "positional")
+                        .help(format!("the signature is {}", signature())));
+                }
+                if i >= names.len() {
+                    return Err(Diagnostic::error("E0017", format!("`{callee}` takes at most {} argument{}, but {} were given", names.len(), if names.len() == 1 { "" } else { "s" }, args.len()))
+                        .primary(a.value.span, "unexpected argument")
+                        .help(format!("the signature is {}", signature())));
+                }
+                slots[i] = Some(&a.value);
+            }
+            Some(n) => {
+                seen_named = true;
+                let Some(j) = names.iter().position(|x| *x == n.name) else {
+                    let d = Diagnostic::error("E0017", format!("`{callee}` has no argument `{}`", n.name)).primary(n.span, "unknown argument");
+                    return Err(match did_you_mean(&n.name, names.iter().copied()) {
+                        Some(h) => d.help(format!("{h} the signature is {}", signature())),
+                        None => d.help(format!("the signature is {}", signature())),
+                    });
+                };
+                if slots[j].is_some() {
+                    return Err(Diagnostic::error("E0017", format!("argument `{}` is given twice", n.name))
+                        .primary(n.span, "given again here")
+                        .help(format!("the signature is {}", signature())));
+                }
+                slots[j] = Some(&a.value);
+            }
+        }
+    }
+    if let Some(missing) = (0..required).find(|&i| slots[i].is_none()) {
+        return Err(Diagnostic::error("E0017", format!("`{callee}` needs the argument `{}`", names[missing]))
+            .primary(call_span, "missing argument")
+            .help(format!("the signature is {}", signature())));
+    }
+    Ok(slots)
+}
+
+/// Context for evaluating per-element values.
+pub struct ValueCx<'a> {
+    /// Network parameters.
+    pub env: &'a ConstEnv,
+    /// Directory of the file being lowered (for CSV paths).
+    pub dir: &'a Path,
+}
+
+impl ValueCx<'_> {
+    /// A per-element scalar of dimension `want`. `what` names it in messages.
+    pub fn value(&self, e: &Expr, want: Dim, what: &str) -> Result<ValueSpec, Diagnostic> {
+        if let AK::Call { callee, args } = &e.kind {
+            if let Some(kind) = DistKind::from_name(&callee.name) {
+                return self.distribution(kind, &callee.name, e.span, args, want).map(ValueSpec::Random);
+            }
+            if callee.name == "csv" {
+                let slots = bind("csv", e.span, args, &["file", "column"], 2)?;
+                let (file, fspan) = self.string(slots[0].expect("bound"))?;
+                let (col, cspan) = self.string(slots[1].expect("bound"))?;
+                let table = read_table(self.dir, &file, fspan)?;
+                let c = table.column(&col, cspan)?;
+                if table.dims[c] != want {
+                    return Err(wrong_dim(cspan, &format!("column `{col}` for {what}"), want, table.dims[c])
+                        .note("a column's unit is written in its header, e.g. `I_e[pA]`"));
+                }
+                return Ok(ValueSpec::Column { origin: format!("{file}:{col}"), values: table.values(c) });
+            }
+        }
+        if let AK::Binary { op: BinOp::Mul, lhs, rhs } = &e.kind {
+            // `distribution * quantity` or `quantity * distribution`.
+            for (d, q) in [(lhs, rhs), (rhs, lhs)] {
+                if let AK::Call { callee, args } = &d.kind {
+                    if let Some(kind) = DistKind::from_name(&callee.name) {
+                        let (scale, sdim) = match self.env.eval(q)? {
+                            Const::Num(v, d) => (v, d.unwrap_or(Dim::NONE)),
+                            other => return Err(not_number(&other, q.span, "as a scale")),
+                        };
+                        let mut dist = self.distribution(kind, &callee.name, d.span, args, want.div(sdim))?;
+                        dist.scale = scale;
+                        return Ok(ValueSpec::Random(dist));
+                    }
+                }
+            }
+        }
+        match self.env.eval(e)? {
+            Const::Num(v, d) => {
+                if let Some(d) = d {
+                    if d != want {
+                        return Err(wrong_dim(e.span, what, want, d));
+                    }
+                }
+                Ok(ValueSpec::Const(v))
+            }
+            other => Err(not_number(&other, e.span, &format!("for {what}"))),
+        }
+    }
+
+    fn distribution(&self, kind: DistKind, name: &str, span: Span, args: &[Arg], want: Dim) -> Result<Distribution, Diagnostic> {
+        let names = kind.arg_names();
+        let slots = bind(name, span, args, names, names.len())?;
+        let mut vals = Vec::new();
+        for ((slot, has_dim), arg_name) in slots.iter().zip(kind.arg_has_value_dim()).zip(names) {
+            let e = slot.expect("bound");
+            let d = if *has_dim { want } else { Dim::NONE };
+            vals.push(self.env.number(e, d, &format!("`{arg_name}` of `{name}`"))?);
+        }
+        Ok(Distribution { kind, args: vals, scale: 1.0 })
+    }
+
+    /// A string literal.
+    pub fn string(&self, e: &Expr) -> Result<(String, Span), Diagnostic> {
+        match self.env.eval(e)? {
+            Const::Str(s) => Ok((s, e.span)),
+            _ => Err(Diagnostic::error("E0018", "expected a file name in quotes")
+                .primary(e.span, "not a string")
+                .help("write the path as a string, e.g. `\"params.csv\"`")),
+        }
+    }
+
+    /// Spike times: `[t, ...]` for every neuron, `[[t, ...], ...]` per
+    /// neuron, or `csv("file")` with columns `neuron` and `time[unit]`.
+    pub fn spike_times(&self, e: &Expr, size: u32) -> Result<SpikeTimes, Diagnostic> {
+        if let AK::Call { callee, args } = &e.kind {
+            if callee.name == "csv" {
+                let slots = bind("csv", e.span, args, &["file"], 1)?;
+                let (file, fspan) = self.string(slots[0].expect("bound"))?;
+                let table = read_table(self.dir, &file, fspan)?;
+                let n = table.column("neuron", fspan)?;
+                let t = table.column("time", fspan)?;
+                if table.dims[t] != Dim::TIME {
+                    return Err(wrong_dim(fspan, "column `time`", Dim::TIME, table.dims[t]).note("write the unit in the header: `time[ms]`"));
+                }
+                let mut trains = vec![Vec::new(); size as usize];
+                for row in &table.rows {
+                    let i = row[n];
+                    if i < 0.0 || i.fract() != 0.0 || i >= size as f64 {
+                        return Err(Diagnostic::error("E0041", format!("`{file}` names neuron {i}, but the population has {size}"))
+                            .primary(fspan, "in this file")
+                            .help("neuron indices start at 0"));
+                    }
+                    trains[i as usize].push(row[t]);
+                }
+                for tr in &mut trains {
+                    tr.sort_by(f64::total_cmp);
+                }
+                return Ok(SpikeTimes::PerNeuron(trains));
+            }
+        }
+        let c = self.env.eval(e)?;
+        let Const::List(items) = c else {
+            return Err(Diagnostic::error("E0018", "expected a list of spike times")
+                .primary(e.span, "not a list")
+                .help("write `[1 ms, 5 ms]` (every neuron) or `[[1 ms], [2 ms, 3 ms]]` (one list per neuron), or `csv(\"spikes.csv\")`"));
+        };
+        let nested = items.iter().any(|(c, _)| matches!(c, Const::List(_)));
+        let times = |list: &[(Const, Span)]| -> Result<Vec<f64>, Diagnostic> {
+            let mut out = Vec::new();
+            for (c, s) in list {
+                match c {
+                    Const::Num(v, d) => {
+                        if let Some(d) = d {
+                            if *d != Dim::TIME {
+                                return Err(wrong_dim(*s, "a spike time", Dim::TIME, *d));
+                            }
+                        }
+                        out.push(*v);
+                    }
+                    other => return Err(not_number(other, *s, "as a spike time")),
+                }
+            }
+            out.sort_by(f64::total_cmp);
+            Ok(out)
+        };
+        if nested {
+            let mut trains = Vec::new();
+            for (c, s) in &items {
+                match c {
+                    Const::List(l) => trains.push(times(l)?),
+                    _ => {
+                        return Err(Diagnostic::error("E0018", "mixed spike-time list: give only times, or only lists of times")
+                            .primary(*s, "not a list")
+                            .help("write `[[1 ms], [2 ms, 3 ms]]` for one list per neuron"))
+                    }
+                }
+            }
+            Ok(SpikeTimes::PerNeuron(trains))
+        } else {
+            Ok(SpikeTimes::Shared(times(&items)?))
+        }
+    }
+
+    /// A structure call (`grid2d(dx = 10 um)`).
+    pub fn structure(&self, e: &Expr) -> Result<Structure, Diagnostic> {
+        let AK::Call { callee, args } = &e.kind else {
+            return Err(Diagnostic::error("E0016", "expected a structure such as `grid2d(dx = 10 um)`").primary(e.span, "not a structure").help("structures: line, grid2d, grid3d, random_box"));
+        };
+        let len = |slot: Option<&Expr>, default: f64, what: &str| -> Result<f64, Diagnostic> {
+            slot.map_or(Ok(default), |x| self.env.number(x, Dim::LENGTH, what))
+        };
+        let ratio = |slot: Option<&Expr>, what: &str| -> Result<f64, Diagnostic> {
+            slot.map_or(Ok(1.0), |x| self.env.number(x, Dim::NONE, what))
+        };
+        Ok(match callee.name.as_str() {
+            "line" => {
+                let s = bind("line", e.span, args, &["dx", "x0"], 0)?;
+                Structure::Line { dx: len(s[0], 1.0, "dx")?, x0: len(s[1], 0.0, "x0")? }
+            }
+            "grid2d" => {
+                let s = bind("grid2d", e.span, args, &["aspect_ratio", "dx", "dy", "x0", "y0"], 0)?;
+                Structure::Grid2d { aspect_ratio: ratio(s[0], "aspect_ratio")?, dx: len(s[1], 1.0, "dx")?, dy: len(s[2], 1.0, "dy")?, x0: len(s[3], 0.0, "x0")?, y0: len(s[4], 0.0, "y0")? }
+            }
+            "grid3d" => {
+                let s = bind("grid3d", e.span, args, &["aspect_ratio_xy", "aspect_ratio_xz", "dx", "dy", "dz"], 0)?;
+                Structure::Grid3d { aspect_ratio_xy: ratio(s[0], "aspect_ratio_xy")?, aspect_ratio_xz: ratio(s[1], "aspect_ratio_xz")?, dx: len(s[2], 1.0, "dx")?, dy: len(s[3], 1.0, "dy")?, dz: len(s[4], 1.0, "dz")? }
+            }
+            "random_box" => {
+                let s = bind("random_box", e.span, args, &["width", "height", "depth"], 3)?;
+                Structure::RandomBox { width: len(s[0], 0.0, "width")?, height: len(s[1], 0.0, "height")?, depth: len(s[2], 0.0, "depth")? }
+            }
+            other => {
+                let d = Diagnostic::error("E0016", format!("unknown structure `{other}`")).primary(callee.span, "not a structure");
+                return Err(match did_you_mean(other, ["line", "grid2d", "grid3d", "random_box"]) {
+                    Some(h) => d.help(h),
+                    None => d.help("structures: line, grid2d, grid3d, random_box"),
+                });
+            }
+        })
+    }
+}
+
+/// Lowers a connector expression over the distance `d` (um) and network
+/// parameters into `arena`.
+pub fn connector_expr(env: &ConstEnv, arena: &mut ExprArena, e: &Expr) -> Result<(ExprId, Ty), Diagnostic> {
+    let push = |arena: &mut ExprArena, kind, ty| arena.append(IrExpr { kind, ty });
+    let num = |d: Option<Dim>| Type::Num(d.unwrap_or(Dim::NONE));
+    match &e.kind {
+        AK::Number { text, units } => {
+            let (v, d) = literal_value(text, units, e.span)?;
+            let poly = units.is_empty() && (v == 0.0 || v.is_infinite());
+            Ok((push(arena, ExprKind::Const(v), Type::Num(d)), Ty::Num(if poly { None } else { Some(d) })))
+        }
+        AK::Name(n) if n == "d" => Ok((push(arena, ExprKind::Distance, Type::Num(Dim::LENGTH)), Ty::Num(Some(Dim::LENGTH)))),
+        AK::Name(_) => match env.eval(e)? {
+            Const::Num(v, d) => Ok((push(arena, ExprKind::Const(v), num(d)), Ty::Num(d))),
+            other => Err(not_number(&other, e.span, "")),
+        },
+        AK::Neg(inner) => {
+            let (a, t) = connector_expr(env, arena, inner)?;
+            let d = dims::expect_num(t, inner.span, "after `-`")?;
+            Ok((push(arena, ExprKind::Neg(a), num(d)), t))
+        }
+        AK::Binary { op, lhs, rhs } => {
+            let (a, lt) = connector_expr(env, arena, lhs)?;
+            let (b, rt) = connector_expr(env, arena, rhs)?;
+            let rc = match arena[b].kind {
+                ExprKind::Const(v) => Some(v),
+                _ => None,
+            };
+            let t = dims::binary(*op, (lt, lhs.span), (rt, rhs.span), rc)?;
+            let kind = dims::ir_binary(*op, a, b);
+            let ty = match t {
+                Ty::Bool => Type::Bool,
+                Ty::Num(d) => num(d),
+            };
+            Ok((push(arena, kind, ty), t))
+        }
+        AK::Call { callee, args } if Func::from_name(&callee.name).is_some() => {
+            let f = Func::from_name(&callee.name).expect("checked");
+            let mut ids = Vec::new();
+            let mut tys = Vec::new();
+            for a in args {
+                let (id, t) = connector_expr(env, arena, &a.value)?;
+                ids.push(id);
+                tys.push((t, a.value.span));
+            }
+            let t = dims::call(f, &tys, e.span)?;
+            let ty = match t {
+                Ty::Bool => Type::Bool,
+                Ty::Num(d) => num(d),
+            };
+            Ok((push(arena, ExprKind::Call(f, ids), ty), t))
+        }
+        _ => env.eval(e).and_then(|c| Err(not_number(&c, e.span, "in a connection probability"))),
+    }
+}
