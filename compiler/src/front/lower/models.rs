@@ -290,6 +290,11 @@ fn declare_params(cx: &mut Cx<'_>, decls: &[&ast::Decl], spans: &mut ModelSpans)
         if let Some(v) = &decl.value {
             match env.eval(v) {
                 Ok(Const::Num(x, d)) => {
+                    if d.is_none() && declared.is_none() {
+                        cx.diags.push(Diagnostic::error("E0022", format!("the unit of parameter `{}` is unknown: a bare `{}` fits any unit", name.name, spikec_ir::units::format_number(x)))
+                            .primary(v.span, "no unit")
+                            .help(format!("write the unit: `{} = {} ms`, or declare it: `{}: ms = {}` (use `: 1` for a pure number)", name.name, spikec_ir::units::format_number(x), name.name, spikec_ir::units::format_number(x))));
+                    }
                     let d = d.or(declared.flatten()).unwrap_or(Dim::NONE);
                     default = Some(cx.konst(x, d));
                     ty = Some(ParamType::Scalar(d));
