@@ -42,7 +42,9 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check networks for errors without producing output (exit 0 = fine, 1 = errors, 2 = usage or I/O error).
-    #[command(after_help = "Example:\n  spikec check dsl-examples/cuba.snn dsl-examples/coba.snn --set n=8000")]
+    #[command(
+        after_help = "Example:\n  spikec check dsl-examples/cuba.snn dsl-examples/coba.snn --set n=8000"
+    )]
     Check {
         /// The .snn files to check.
         #[arg(required = true)]
@@ -87,12 +89,17 @@ enum Color {
 }
 
 fn parse_override(s: &str) -> Result<Override, String> {
-    let (name, value) = s.split_once('=').ok_or_else(|| format!("`{s}`: expected NAME=VALUE"))?;
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected NAME=VALUE"))?;
     let name = name.trim();
     if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
         return Err(format!("`{name}` is not a parameter name"));
     }
-    Ok(Override { name: name.to_string(), value: value.trim().to_string() })
+    Ok(Override {
+        name: name.to_string(),
+        value: value.trim().to_string(),
+    })
 }
 
 struct Out<'a> {
@@ -118,21 +125,40 @@ impl Out<'_> {
         let errors = c.diagnostics.iter().filter(|d| d.is_error()).count();
         let warnings = c.diagnostics.len() - errors;
         if errors > 0 {
-            let _ = writeln!(self.stderr, "error: could not compile `{}` ({errors} error{}{})", file.display(), plural(errors), warn_text(warnings));
+            let _ = writeln!(
+                self.stderr,
+                "error: could not compile `{}` ({errors} error{}{})",
+                file.display(),
+                plural(errors),
+                warn_text(warnings)
+            );
         }
     }
 }
 
 fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 fn warn_text(w: usize) -> String {
-    if w == 0 { String::new() } else { format!(", {w} warning{}", plural(w)) }
+    if w == 0 {
+        String::new()
+    } else {
+        format!(", {w} warning{}", plural(w))
+    }
 }
 
 /// Runs the command line with `args` (including the program name).
-pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, stderr: &mut dyn Write, is_tty: bool) -> i32 {
+pub fn run(
+    args: impl IntoIterator<Item = OsString>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+    is_tty: bool,
+) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -152,7 +178,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>, stdout: &mut dyn Write, std
         Color::Auto if is_tty && std::env::var_os("NO_COLOR").is_none() => ColorChoice::Always,
         Color::Auto => ColorChoice::Never,
     };
-    let mut out = Out { stdout, stderr, format: cli.message_format, color };
+    let mut out = Out {
+        stdout,
+        stderr,
+        format: cli.message_format,
+        color,
+    };
     match cli.command {
         Command::Explain { code } => match diag::explain(&code) {
             Some(text) => {

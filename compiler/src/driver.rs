@@ -6,8 +6,8 @@ use std::path::Path;
 
 use crate::diag::{Diagnostic, SourceMap};
 use crate::front::load::load;
-use crate::front::lower::{library, network};
 pub use crate::front::lower::network::Override;
+use crate::front::lower::{library, network};
 use spikec_ir::network::Network;
 use spikec_ir::valid::{SelectionRef, ValueRef};
 use spikec_ir::{validate, Span, ValidationError};
@@ -52,7 +52,11 @@ pub fn compile_source(name: &str, text: String, overrides: &[Override]) -> Compi
             }
         }
     }
-    Compilation { sources: prog.sources, diagnostics: diags, network: result }
+    Compilation {
+        sources: prog.sources,
+        diagnostics: diags,
+        network: result,
+    }
 }
 
 fn sel_span(net: &Network, s: SelectionRef, part: usize) -> Span {
@@ -62,7 +66,10 @@ fn sel_span(net: &Network, s: SelectionRef, part: usize) -> Span {
         SelectionRef::Post(p) => sp.post_parts.get(p.index()),
         SelectionRef::Record(i) => sp.record_parts.get(i),
     };
-    parts.and_then(|v| v.get(part)).copied().unwrap_or(Span::DUMMY)
+    parts
+        .and_then(|v| v.get(part))
+        .copied()
+        .unwrap_or(Span::DUMMY)
 }
 
 fn at<T: Copy>(v: &[T], i: usize, d: T) -> T {

@@ -131,7 +131,10 @@ impl<T> Arena<T> {
 
     /// Finds the first entry satisfying `pred`.
     pub fn find(&self, mut pred: impl FnMut(&T) -> bool) -> Option<Handle<T>> {
-        self.items.iter().position(&mut pred).map(Handle::from_index)
+        self.items
+            .iter()
+            .position(&mut pred)
+            .map(Handle::from_index)
     }
 }
 

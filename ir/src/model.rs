@@ -64,8 +64,8 @@ pub struct Ode {
     pub rhs: ExprId,
 }
 
-/// How a port's input acts on the neuron, inferred from the target state's
-/// dimension.
+/// How a port's input acts on the neuron, inferred from the dimension of its
+/// weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PortKind {
     /// The target is a current (current-based synapse).
@@ -74,7 +74,7 @@ pub enum PortKind {
     Conductance,
     /// The target is a voltage: the weight jumps it directly (delta synapse).
     Voltage,
-    /// Any other target (e.g. the auxiliary state of an alpha synapse).
+    /// Any other weight dimension.
     Other,
 }
 

@@ -63,8 +63,8 @@ pub struct Distribution {
     pub kind: DistKind,
     /// Arguments in the order of [`DistKind::arg_names`].
     pub args: Vec<f64>,
-    /// Factor applied to every draw (`lognormal(0, 1) * 1 nA`).
-    pub scale: f64,
+    /// Factor applied to every draw (`lognormal(0, 1) * 1 nA`), if any.
+    pub scale: Option<f64>,
 }
 
 /// The distributions of PyNN's `RandomDistribution`.
@@ -414,7 +414,9 @@ impl Connector {
             Connector::FixedTotalNumber { .. } => "fixed_total_number",
             Connector::DistanceDependent { .. } => "distance_dependent",
             Connector::FromList { origin: None, .. } => "from_list",
-            Connector::FromList { origin: Some(_), .. } => "from_file",
+            Connector::FromList {
+                origin: Some(_), ..
+            } => "from_file",
         }
     }
 }

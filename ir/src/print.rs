@@ -25,8 +25,17 @@ pub fn print_network(valid: &ValidNetwork<'_>) -> String {
     let _ = writeln!(o, "  timestep {}", format_quantity(net.timestep, Dim::TIME));
     let _ = writeln!(o, "  seed {}", net.seed);
     for p in &net.params {
-        let tag = if p.overridden { "  # set on the command line" } else { "" };
-        let _ = writeln!(o, "  param {} = {}{tag}", p.name, format_quantity(p.value, p.dim));
+        let tag = if p.overridden {
+            "  # set on the command line"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            o,
+            "  param {} = {}{tag}",
+            p.name,
+            format_quantity(p.value, p.dim)
+        );
     }
     for m in used_models(net) {
         o.push('\n');
@@ -35,7 +44,11 @@ pub fn print_network(valid: &ValidNetwork<'_>) -> String {
     for (_, pop) in net.populations.iter() {
         o.push('\n');
         let model = &net.models[pop.model];
-        let kind = if model.is_source() { "source" } else { "population" };
+        let kind = if model.is_source() {
+            "source"
+        } else {
+            "population"
+        };
         let _ = writeln!(o, "{kind} {}: {}[{}]", pop.name, model.name, pop.size);
         if let Some(s) = &pop.structure {
             let _ = writeln!(o, "  at {}", structure(s));
@@ -56,7 +69,11 @@ pub fn print_network(valid: &ValidNetwork<'_>) -> String {
                 SettingValue::Scalar(v) => value_spec(v, dim),
                 SettingValue::Times(t) => spike_times(t),
             };
-            let what = if matches!(s.var, Var::State(_)) { "init " } else { "" };
+            let what = if matches!(s.var, Var::State(_)) {
+                "init "
+            } else {
+                ""
+            };
             let _ = writeln!(o, "  {what}{name} = {value}");
         }
     }
@@ -117,7 +134,13 @@ fn print_model(o: &mut String, m: &Model) {
     for (_, p) in m.params.iter() {
         match (&p.ty, p.default) {
             (ParamType::Scalar(d), Some(e)) => {
-                let _ = writeln!(o, "  parameter {}: {} = {}", p.name, unit_name(*d), expr(m, &m.exprs, e));
+                let _ = writeln!(
+                    o,
+                    "  parameter {}: {} = {}",
+                    p.name,
+                    unit_name(*d),
+                    expr(m, &m.exprs, e)
+                );
             }
             (ParamType::Scalar(d), None) => {
                 let _ = writeln!(o, "  parameter {}: {} (required)", p.name, unit_name(*d));
@@ -133,7 +156,13 @@ fn print_model(o: &mut String, m: &Model) {
         }
     }
     for (_, s) in m.states.iter() {
-        let _ = writeln!(o, "  state {}: {} = {}", s.name, unit_name(s.dim), expr(m, &m.exprs, s.init));
+        let _ = writeln!(
+            o,
+            "  state {}: {} = {}",
+            s.name,
+            unit_name(s.dim),
+            expr(m, &m.exprs, s.init)
+        );
     }
     for (_, l) in m.lets.iter() {
         let _ = writeln!(o, "  let {} = {}", l.name, expr(m, &m.exprs, l.value));
@@ -141,7 +170,12 @@ fn print_model(o: &mut String, m: &Model) {
     match &m.body {
         ModelBody::Neuron(d) => {
             for ode in &d.odes {
-                let _ = writeln!(o, "  {}' = {}", m.states[ode.state].name, expr(m, &m.exprs, ode.rhs));
+                let _ = writeln!(
+                    o,
+                    "  {}' = {}",
+                    m.states[ode.state].name,
+                    expr(m, &m.exprs, ode.rhs)
+                );
             }
             for p in &d.ports {
                 let scale = p
@@ -161,7 +195,12 @@ fn print_model(o: &mut String, m: &Model) {
                 let _ = writeln!(o, "  spike {}", expr(m, &m.exprs, s));
             }
             for (st, e) in &d.reset {
-                let _ = writeln!(o, "    reset {} = {}", m.states[*st].name, expr(m, &m.exprs, *e));
+                let _ = writeln!(
+                    o,
+                    "    reset {} = {}",
+                    m.states[*st].name,
+                    expr(m, &m.exprs, *e)
+                );
             }
             if let Some(r) = &d.refractory {
                 let _ = writeln!(
@@ -200,7 +239,13 @@ fn structure(s: &Structure) -> String {
     let l = |v: f64| format_quantity(v, Dim::LENGTH);
     match s {
         Structure::Line { dx, x0 } => format!("line(dx = {}, x0 = {})", l(*dx), l(*x0)),
-        Structure::Grid2d { aspect_ratio, dx, dy, x0, y0 } => format!(
+        Structure::Grid2d {
+            aspect_ratio,
+            dx,
+            dy,
+            x0,
+            y0,
+        } => format!(
             "grid2d(aspect_ratio = {}, dx = {}, dy = {}, x0 = {}, y0 = {})",
             format_number(*aspect_ratio),
             l(*dx),
@@ -208,7 +253,13 @@ fn structure(s: &Structure) -> String {
             l(*x0),
             l(*y0)
         ),
-        Structure::Grid3d { aspect_ratio_xy, aspect_ratio_xz, dx, dy, dz } => format!(
+        Structure::Grid3d {
+            aspect_ratio_xy,
+            aspect_ratio_xz,
+            dx,
+            dy,
+            dz,
+        } => format!(
             "grid3d(aspect_ratio_xy = {}, aspect_ratio_xz = {}, dx = {}, dy = {}, dz = {})",
             format_number(*aspect_ratio_xy),
             format_number(*aspect_ratio_xz),
@@ -216,7 +267,11 @@ fn structure(s: &Structure) -> String {
             l(*dy),
             l(*dz)
         ),
-        Structure::RandomBox { width, height, depth } => format!(
+        Structure::RandomBox {
+            width,
+            height,
+            depth,
+        } => format!(
             "random_box(width = {}, height = {}, depth = {})",
             l(*width),
             l(*height),
@@ -233,7 +288,9 @@ pub fn value_spec(v: &ValueSpec, dim: Dim) -> String {
         ValueSpec::Column { origin, values } => {
             let (lo, hi) = values
                 .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                });
             if values.is_empty() {
                 format!("{origin} (0 values)")
             } else {
@@ -256,15 +313,18 @@ fn distribution(d: &Distribution, dim: Dim) -> String {
         .zip(d.kind.arg_has_value_dim())
         .zip(&d.args)
         .map(|((name, has_dim), v)| {
-            let dim = if *has_dim && d.scale == 1.0 { dim } else { Dim::NONE };
+            let dim = if *has_dim && d.scale.is_none() {
+                dim
+            } else {
+                Dim::NONE
+            };
             format!("{name} = {}", format_quantity(*v, dim))
         })
         .collect();
     let base = format!("{}({})", d.kind.name(), args.join(", "));
-    if d.scale == 1.0 {
-        base
-    } else {
-        format!("{base} * {}", format_quantity(d.scale, dim))
+    match d.scale {
+        None => base,
+        Some(s) => format!("{base} * {}", format_quantity(s, dim)),
     }
 }
 
@@ -315,20 +375,36 @@ fn connector(net: &Network, c: &Connector) -> String {
             "fixed_probability(p = {}, autapses = {autapses})",
             format_number(*p)
         ),
-        Connector::FixedNumberPre { n, autapses, multapses } => {
+        Connector::FixedNumberPre {
+            n,
+            autapses,
+            multapses,
+        } => {
             format!("fixed_number_pre(n = {n}, autapses = {autapses}, multapses = {multapses})")
         }
-        Connector::FixedNumberPost { n, autapses, multapses } => {
+        Connector::FixedNumberPost {
+            n,
+            autapses,
+            multapses,
+        } => {
             format!("fixed_number_post(n = {n}, autapses = {autapses}, multapses = {multapses})")
         }
-        Connector::FixedTotalNumber { n, autapses, multapses } => format!(
-            "fixed_total_number(n = {n}, autapses = {autapses}, multapses = {multapses})"
-        ),
-        Connector::DistanceDependent { probability, autapses } => format!(
+        Connector::FixedTotalNumber {
+            n,
+            autapses,
+            multapses,
+        } => format!("fixed_total_number(n = {n}, autapses = {autapses}, multapses = {multapses})"),
+        Connector::DistanceDependent {
+            probability,
+            autapses,
+        } => format!(
             "distance_dependent(p = {}, autapses = {autapses})",
             expr_in(None, &net.exprs, *probability)
         ),
-        Connector::FromList { connections, origin } => {
+        Connector::FromList {
+            connections,
+            origin,
+        } => {
             let head = match origin {
                 Some(f) => format!("from_file({f:?})"),
                 None => "from_list".into(),
@@ -409,7 +485,11 @@ pub fn expr_in(m: Option<&Model>, arena: &ExprArena, e: ExprId) -> String {
                 BinaryOp::Pow => "^",
             };
             // Left-associative except `^`, which is right-associative.
-            let (lp, rp) = if *op == BinaryOp::Pow { (p + 1, p) } else { (p, p + 1) };
+            let (lp, rp) = if *op == BinaryOp::Pow {
+                (p + 1, p)
+            } else {
+                (p, p + 1)
+            };
             format!("{} {sym} {}", sub(*a, lp), sub(*b, rp))
         }
         ExprKind::Compare(op, a, b) => {

@@ -77,7 +77,7 @@ impl Dim {
     }
 
     /// Product of two dimensions.
-    pub fn mul(self, o: Dim) -> Dim {
+    pub fn times(self, o: Dim) -> Dim {
         Dim::new(
             self.time.saturating_add(o.time),
             self.voltage.saturating_add(o.voltage),
@@ -87,14 +87,19 @@ impl Dim {
     }
 
     /// Quotient of two dimensions.
-    pub fn div(self, o: Dim) -> Dim {
-        self.mul(o.powi(-1))
+    pub fn per(self, o: Dim) -> Dim {
+        self.times(o.powi(-1))
     }
 
     /// Integer power.
     pub fn powi(self, n: i32) -> Dim {
         let p = |e: i8| (e as i32 * n).clamp(i8::MIN as i32, i8::MAX as i32) as i8;
-        Dim::new(p(self.time), p(self.voltage), p(self.current), p(self.length))
+        Dim::new(
+            p(self.time),
+            p(self.voltage),
+            p(self.current),
+            p(self.length),
+        )
     }
 
     /// Square root, when every exponent is even.
@@ -121,9 +126,9 @@ impl Dim {
             (Dim::RESISTANCE, "resistance"),
             (Dim::FREQUENCY, "frequency"),
             (Dim::CHARGE, "charge"),
-            (Dim::VOLTAGE.div(Dim::TIME), "voltage / time"),
-            (Dim::CURRENT.div(Dim::TIME), "current / time"),
-            (Dim::CONDUCTANCE.div(Dim::TIME), "conductance / time"),
+            (Dim::VOLTAGE.per(Dim::TIME), "voltage / time"),
+            (Dim::CURRENT.per(Dim::TIME), "current / time"),
+            (Dim::CONDUCTANCE.per(Dim::TIME), "conductance / time"),
         ];
         for (d, n) in named {
             if d == self {
@@ -143,7 +148,7 @@ impl Dim {
             (Dim::RESISTANCE, "MOhm"),
             (Dim::FREQUENCY, "kHz"),
             (Dim::CHARGE, "pC"),
-            (Dim::CONDUCTANCE.div(Dim::TIME), "uS/ms"),
+            (Dim::CONDUCTANCE.per(Dim::TIME), "uS/ms"),
         ];
         for (d, n) in named {
             if d == self {
@@ -306,9 +311,17 @@ mod tests {
 
     #[test]
     fn canonical_system_is_coherent() {
-        assert_eq!(Dim::CURRENT.mul(Dim::TIME).div(Dim::VOLTAGE), Dim::CAPACITANCE);
-        assert_eq!(Dim::CURRENT.div(Dim::VOLTAGE), Dim::CONDUCTANCE);
-        assert_eq!(Dim::VOLTAGE.div(Dim::TIME).canonical_unit(), "mV/ms");
-        assert_eq!(Dim::NONE.div(Dim::TIME.mul(Dim::VOLTAGE)).canonical_unit(), "/mV/ms");
+        assert_eq!(
+            Dim::CURRENT.times(Dim::TIME).per(Dim::VOLTAGE),
+            Dim::CAPACITANCE
+        );
+        assert_eq!(Dim::CURRENT.per(Dim::VOLTAGE), Dim::CONDUCTANCE);
+        assert_eq!(Dim::VOLTAGE.per(Dim::TIME).canonical_unit(), "mV/ms");
+        assert_eq!(
+            Dim::NONE
+                .per(Dim::TIME.times(Dim::VOLTAGE))
+                .canonical_unit(),
+            "/mV/ms"
+        );
     }
 }

@@ -163,7 +163,10 @@ pub fn validate(net: &Network) -> Result<ValidNetwork<'_>, Vec<ValidationError>>
         });
     }
     check_populations(net, &mut errs);
-    if errs.iter().any(|e| matches!(e, ValidationError::Dangling { .. })) {
+    if errs
+        .iter()
+        .any(|e| matches!(e, ValidationError::Dangling { .. }))
+    {
         return Err(errs);
     }
     for (id, proj) in net.projections.iter() {
@@ -237,10 +240,7 @@ fn check_times(times: &SpikeTimes, size: u32, vref: ValueRef, errs: &mut Vec<Val
             if ts.len() != size as usize {
                 errs.push(ValidationError::BadValue {
                     value: vref,
-                    detail: format!(
-                        "{} spike trains given for a population of {size}",
-                        ts.len()
-                    ),
+                    detail: format!("{} spike trains given for a population of {size}", ts.len()),
                 });
             }
             ts.iter().collect()
@@ -283,20 +283,20 @@ fn check_value(spec: &ValueSpec, count: u64, vref: ValueRef, errs: &mut Vec<Vali
             let a = &d.args;
             let arg = |i: usize| a.get(i).copied().unwrap_or(f64::NAN);
             if a.len() != d.kind.arg_names().len() || a.iter().any(|x| x.is_nan()) {
-                bad(format!("`{}` needs {} arguments", d.kind.name(), d.kind.arg_names().len()));
+                bad(format!(
+                    "`{}` needs {} arguments",
+                    d.kind.name(),
+                    d.kind.arg_names().len()
+                ));
                 return;
             }
             let problem = match d.kind {
                 DistKind::Uniform if arg(0) > arg(1) => Some("low is greater than high"),
                 DistKind::Normal | DistKind::Lognormal if arg(1) < 0.0 => Some("sigma is negative"),
-                DistKind::NormalClipped | DistKind::NormalClippedToBoundary
-                    if arg(1) < 0.0 =>
-                {
+                DistKind::NormalClipped | DistKind::NormalClippedToBoundary if arg(1) < 0.0 => {
                     Some("sigma is negative")
                 }
-                DistKind::NormalClipped | DistKind::NormalClippedToBoundary
-                    if arg(2) > arg(3) =>
-                {
+                DistKind::NormalClipped | DistKind::NormalClippedToBoundary if arg(2) > arg(3) => {
                     Some("low is greater than high")
                 }
                 DistKind::Exponential if arg(0) <= 0.0 => Some("beta must be positive"),
@@ -353,9 +353,10 @@ fn check_selection(
             IndexSet::Range(_, b) if *b > size => Some(format!(
                 "slice `{name}[..{b}]` ends past the end of `{name}` ({size} neurons)"
             )),
-            IndexSet::List(v) => v.iter().find(|&&x| x >= size).map(|x| {
-                format!("index {x} is out of range for `{name}` ({size} neurons)")
-            }),
+            IndexSet::List(v) => v
+                .iter()
+                .find(|&&x| x >= size)
+                .map(|x| format!("index {x} is out of range for `{name}` ({size} neurons)")),
             IndexSet::Range(..) => None,
         };
         if let Some(detail) = detail {
@@ -373,7 +374,12 @@ fn check_selection(
 fn models_of<'n>(net: &'n Network, sel: &Selection) -> Vec<(PopulationId, &'n Model)> {
     sel.parts
         .iter()
-        .map(|p| (p.population, &net.models[net.populations[p.population].model]))
+        .map(|p| {
+            (
+                p.population,
+                &net.models[net.populations[p.population].model],
+            )
+        })
         .collect()
 }
 
@@ -498,7 +504,7 @@ fn may_be_negative(spec: &ValueSpec) -> bool {
         ValueSpec::Column { values, .. } => values.iter().any(|v| *v < 0.0),
         ValueSpec::Random(d) => {
             let a = &d.args;
-            let neg_scale = d.scale < 0.0;
+            let neg_scale = d.scale.is_some_and(|s| s < 0.0);
             neg_scale
                 || match d.kind {
                     DistKind::Uniform => a.first().is_some_and(|x| *x < 0.0),
@@ -525,7 +531,11 @@ fn check_record(net: &Network, i: usize, errs: &mut Vec<ValidationError>) {
                 "`{name}` is a spike source: only `spikes` can be recorded"
             ))
         } else if model.state(var).is_none() {
-            let states: Vec<String> = model.states.iter().map(|(_, s)| format!("`{}`", s.name)).collect();
+            let states: Vec<String> = model
+                .states
+                .iter()
+                .map(|(_, s)| format!("`{}`", s.name))
+                .collect();
             Some(format!(
                 "model `{}` of `{name}` has no state variable `{var}` (it has {}, and `spikes`)",
                 model.name,

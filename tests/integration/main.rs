@@ -1,1 +1,10 @@
+//! The one integration-test binary: golden files over the examples and the
+//! invalid-program corpus, CLI behaviour, and robustness against mangled
+//! input.
 
+mod cli;
+mod diagnostics;
+mod examples;
+mod robustness;
+mod support;
+mod units;

@@ -38,7 +38,10 @@ pub const CODES: &[CodeInfo] = &[
     code!("E0013", "unknown population or view"),
     code!("E0014", "unknown input port"),
     code!("E0015", "unknown parameter or state variable"),
-    code!("E0016", "unknown function, connector, distribution or structure"),
+    code!(
+        "E0016",
+        "unknown function, connector, distribution or structure"
+    ),
     code!("E0017", "wrong arguments in a call"),
     code!("E0018", "expected a constant value"),
     code!("E0020", "mismatched dimensions"),
@@ -46,10 +49,19 @@ pub const CODES: &[CodeInfo] = &[
     code!("E0022", "value has the wrong dimension"),
     code!("E0023", "function needs a dimensionless argument"),
     code!("E0024", "invalid power"),
-    code!("E0025", "expected a number, found a condition (or the reverse)"),
-    code!("E0030", "derivative of something that is not a state variable"),
+    code!(
+        "E0025",
+        "expected a number, found a condition (or the reverse)"
+    ),
+    code!(
+        "E0030",
+        "derivative of something that is not a state variable"
+    ),
     code!("E0031", "state variable with more than one ODE"),
-    code!("E0032", "assignment to something that is not a state variable"),
+    code!(
+        "E0032",
+        "assignment to something that is not a state variable"
+    ),
     code!("E0033", "circular definition"),
     code!("E0034", "refractory period without a variable to clamp"),
     code!("E0035", "invalid source model"),

@@ -24,9 +24,17 @@ fn to_codespan(d: &Diagnostic) -> CsDiagnostic<u32> {
         .labels
         .iter()
         .map(|l| {
-            let style = if l.primary { LabelStyle::Primary } else { LabelStyle::Secondary };
-            CsLabel::new(style, l.span.file, l.span.start as usize..l.span.end as usize)
-                .with_message(l.message.clone())
+            let style = if l.primary {
+                LabelStyle::Primary
+            } else {
+                LabelStyle::Secondary
+            };
+            CsLabel::new(
+                style,
+                l.span.file,
+                l.span.start as usize..l.span.end as usize,
+            )
+            .with_message(l.message.clone())
         })
         .collect();
     let mut notes = d.notes.clone();
@@ -59,7 +67,9 @@ pub fn render_human(files: &SourceMap, diags: &[Diagnostic], color: ColorChoice)
         if res.is_err() {
             // A label outside its file: show the message without snippets
             // rather than lose the diagnostic.
-            out.extend_from_slice(format!("{}[{}]: {}\n", sev_word(d.severity), d.code, d.message).as_bytes());
+            out.extend_from_slice(
+                format!("{}[{}]: {}\n", sev_word(d.severity), d.code, d.message).as_bytes(),
+            );
         }
     }
     String::from_utf8_lossy(&out).into_owned()

@@ -34,7 +34,10 @@ impl SourceMap {
 
     /// Finds a file by name.
     pub fn find(&self, name: &str) -> Option<u32> {
-        self.files.iter().position(|f| f.name() == name).map(|i| i as u32)
+        self.files
+            .iter()
+            .position(|f| f.name() == name)
+            .map(|i| i as u32)
     }
 
     /// 1-based line and column of a byte offset.

@@ -44,17 +44,31 @@ impl Program {
 /// imports and CSV files). Parse errors are returned as diagnostics; the
 /// program is returned in any case so that diagnostics can be rendered.
 pub fn load(name: &str, text: String) -> (Program, Vec<Diagnostic>) {
-    let mut prog = Program { sources: SourceMap::new(), files: Vec::new() };
+    let mut prog = Program {
+        sources: SourceMap::new(),
+        files: Vec::new(),
+    };
     let mut diags = Vec::new();
     for (n, t) in STDLIB {
         let id = prog.sources.add(*n, *t);
         match parse(id, t) {
-            Ok(ast) => prog.files.push(Loaded { id, ast, stdlib: true }),
+            Ok(ast) => prog.files.push(Loaded {
+                id,
+                ast,
+                stdlib: true,
+            }),
             Err(d) => diags.push(d),
         }
     }
     let mut stack = Vec::new();
-    load_file(&mut prog, &mut diags, PathBuf::from(name), Some(text), &mut stack, Span::DUMMY);
+    load_file(
+        &mut prog,
+        &mut diags,
+        PathBuf::from(name),
+        Some(text),
+        &mut stack,
+        Span::DUMMY,
+    );
     (prog, diags)
 }
 
@@ -68,10 +82,16 @@ fn load_file(
 ) {
     let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
     if let Some(pos) = stack.iter().position(|p| *p == key) {
-        let chain: Vec<String> = stack[pos..].iter().chain([&key]).map(|p| display(p)).collect();
-        diags.push(Diagnostic::error("E0005", format!("import cycle: {}", chain.join(" -> ")))
-            .primary(import_span, "this import closes the cycle")
-            .help("move the shared models into a third file that both import"));
+        let chain: Vec<String> = stack[pos..]
+            .iter()
+            .chain([&key])
+            .map(|p| display(p))
+            .collect();
+        diags.push(
+            Diagnostic::error("E0005", format!("import cycle: {}", chain.join(" -> ")))
+                .primary(import_span, "this import closes the cycle")
+                .help("move the shared models into a third file that both import"),
+        );
         return;
     }
     let name = path.to_string_lossy().into_owned();
@@ -85,9 +105,11 @@ fn load_file(
         None => match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                diags.push(Diagnostic::error("E0004", format!("cannot read `{name}`: {e}"))
-                    .primary(import_span, "imported here")
-                    .help("import paths are relative to the file that imports them"));
+                diags.push(
+                    Diagnostic::error("E0004", format!("cannot read `{name}`: {e}"))
+                        .primary(import_span, "imported here")
+                        .help("import paths are relative to the file that imports them"),
+                );
                 return;
             }
         },
@@ -120,11 +142,17 @@ fn load_file(
         load_file(prog, diags, dir.join(&imp.path), None, stack, imp.span);
     }
     stack.pop();
-    prog.files.push(Loaded { id, ast, stdlib: false });
+    prog.files.push(Loaded {
+        id,
+        ast,
+        stdlib: false,
+    });
 }
 
 fn display(p: &Path) -> String {
-    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| p.to_string_lossy().into_owned())
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.to_string_lossy().into_owned())
 }
 
 /// The directory of a source file, for resolving relative paths in it.

@@ -7,6 +7,6 @@
 //! problems as diagnostics; neither panics on user input.
 
 pub mod ast;
-pub mod parse;
-pub mod lower;
 pub mod load;
+pub mod lower;
+pub mod parse;

@@ -70,9 +70,12 @@ impl ConstEnv {
                     return Ok(Const::Num(*v, Some(*d)));
                 }
                 if let Some(what) = self.non_constants.get(n) {
-                    return Err(Diagnostic::error("E0018", format!("`{n}` is {what}, not a constant"))
-                        .primary(e.span, "not known at compile time")
-                        .help("only numbers, units and network `param`s can be used here"));
+                    return Err(Diagnostic::error(
+                        "E0018",
+                        format!("`{n}` is {what}, not a constant"),
+                    )
+                    .primary(e.span, "not known at compile time")
+                    .help("only numbers, units and network `param`s can be used here"));
                 }
                 let mut d = Diagnostic::error("E0010", format!("cannot find `{n}` in this scope"))
                     .primary(e.span, "not found");
@@ -88,7 +91,9 @@ impl ConstEnv {
             },
             ExprKind::Not(inner) => match self.eval(inner)? {
                 Const::Bool(b) => Ok(Const::Bool(!b)),
-                other => Err(dims::expect_bool(ty_of(&other), inner.span, "after `not`").err().unwrap_or_else(|| not_number(&other, inner.span, ""))),
+                other => Err(dims::expect_bool(ty_of(&other), inner.span, "after `not`")
+                    .err()
+                    .unwrap_or_else(|| not_number(&other, inner.span, ""))),
             },
             ExprKind::Binary { op, lhs, rhs } => {
                 let l = self.eval(lhs)?;
@@ -111,20 +116,37 @@ impl ConstEnv {
                 })
             }
             ExprKind::Call { callee, args } => {
+                if spikec_ir::network::DistKind::from_name(&callee.name).is_some()
+                    || callee.name == "csv"
+                {
+                    return Err(Diagnostic::error("E0018", format!("`{}` gives a different value per neuron, but a single constant is needed here", callee.name))
+                        .primary(e.span, "not a constant")
+                        .help("sizes, connector arguments, parameters and defaults are fixed numbers; distributions belong in population settings, weights and delays"));
+                }
                 let Some(f) = Func::from_name(&callee.name) else {
-                    return Err(Diagnostic::error("E0016", format!("`{}` is not a function that can be used here", callee.name))
-                        .primary(callee.span, "not a built-in function")
-                        .help(format!(
-                            "functions: {}",
-                            Func::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
-                        )));
+                    return Err(Diagnostic::error(
+                        "E0016",
+                        format!("`{}` is not a function that can be used here", callee.name),
+                    )
+                    .primary(callee.span, "not a built-in function")
+                    .help(format!(
+                        "functions: {}",
+                        Func::ALL
+                            .iter()
+                            .map(|f| f.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
                 };
                 let mut vals = Vec::new();
                 for a in args {
                     if let Some(n) = &a.name {
-                        return Err(Diagnostic::error("E0017", format!("`{}` takes no named arguments", f.name()))
-                            .primary(n.span, "named argument")
-                            .help("pass the value positionally"));
+                        return Err(Diagnostic::error(
+                            "E0017",
+                            format!("`{}` takes no named arguments", f.name()),
+                        )
+                        .primary(n.span, "named argument")
+                        .help("pass the value positionally"));
                     }
                     let c = self.eval(&a.value)?;
                     vals.push((c, a.value.span));
@@ -132,17 +154,24 @@ impl ConstEnv {
                 let tys: Vec<(Ty, Span)> = vals.iter().map(|(c, s)| (ty_of(c), *s)).collect();
                 let t = dims::call(f, &tys, e.span)?;
                 let nums: Vec<f64> = vals.iter().map(|(c, _)| num_or_bool(c)).collect();
-                Ok(Const::Num(f.eval(&nums), match t {
-                    Ty::Num(d) => d,
-                    Ty::Bool => None,
-                }))
+                Ok(Const::Num(
+                    f.eval(&nums),
+                    match t {
+                        Ty::Num(d) => d,
+                        Ty::Bool => None,
+                    },
+                ))
             }
             ExprKind::Tuple(items) | ExprKind::List(items) => {
                 let mut out = Vec::new();
                 for i in items {
                     out.push((self.eval(i)?, i.span));
                 }
-                Ok(if matches!(e.kind, ExprKind::Tuple(_)) { Const::Tuple(out) } else { Const::List(out) })
+                Ok(if matches!(e.kind, ExprKind::Tuple(_)) {
+                    Const::Tuple(out)
+                } else {
+                    Const::List(out)
+                })
             }
         }
     }
@@ -167,9 +196,15 @@ impl ConstEnv {
     pub fn whole(&self, e: &Expr, what: &str) -> Result<u64, Diagnostic> {
         let v = self.number(e, Dim::NONE, what)?;
         if v < 0.0 || v.fract() != 0.0 || !v.is_finite() || v > 4.0e18 {
-            return Err(Diagnostic::error("E0040", format!("{what} must be a non-negative whole number, found {}", spikec_ir::units::format_number(v)))
-                .primary(e.span, "not a non-negative whole number")
-                .help("round it explicitly with `round(...)`, `floor(...)` or `ceil(...)`"));
+            return Err(Diagnostic::error(
+                "E0040",
+                format!(
+                    "{what} must be a non-negative whole number, found {}",
+                    spikec_ir::units::format_number(v)
+                ),
+            )
+            .primary(e.span, "not a non-negative whole number")
+            .help("round it explicitly with `round(...)`, `floor(...)` or `ceil(...)`"));
         }
         Ok(v as u64)
     }
@@ -178,9 +213,12 @@ impl ConstEnv {
     pub fn boolean(&self, e: &Expr, what: &str) -> Result<bool, Diagnostic> {
         match self.eval(e)? {
             Const::Bool(b) => Ok(b),
-            other => Err(Diagnostic::error("E0025", format!("{what} must be `true` or `false`, found {}", other.kind()))
-                .primary(e.span, "expected `true` or `false`")
-                .help(format!("write `{what} = true` or `{what} = false`"))),
+            other => Err(Diagnostic::error(
+                "E0025",
+                format!("{what} must be `true` or `false`, found {}", other.kind()),
+            )
+            .primary(e.span, "expected `true` or `false`")
+            .help(format!("write `{what} = true` or `{what} = false`"))),
         }
     }
 }
@@ -202,19 +240,37 @@ fn num_or_bool(c: &Const) -> f64 {
 
 /// E0022: a value of the wrong dimension.
 pub fn wrong_dim(span: Span, what: &str, want: Dim, found: Dim) -> Diagnostic {
-    Diagnostic::error("E0022", format!("{what} must be {}, found {}", dim_text(Some(want)), dim_text(Some(found))))
-        .primary(span, format!("this is {}", dim_text(Some(found))))
-        .help(if want.is_none() {
-            "write a plain number without a unit".to_string()
-        } else {
-            format!("write it with a unit of {}, e.g. `1 {}`", want.describe(), want.canonical_unit())
-        })
+    Diagnostic::error(
+        "E0022",
+        format!(
+            "{what} must be {}, found {}",
+            dim_text(Some(want)),
+            dim_text(Some(found))
+        ),
+    )
+    .primary(span, format!("this is {}", dim_text(Some(found))))
+    .help(if want.is_none() {
+        "write a plain number without a unit".to_string()
+    } else {
+        format!(
+            "write it with a unit of {}, e.g. `1 {}`",
+            want.describe(),
+            want.canonical_unit()
+        )
+    })
 }
 
 /// E0018: something that is not a number where a number is needed.
 pub fn not_number(c: &Const, span: Span, what: &str) -> Diagnostic {
-    let code = if matches!(c, Const::Bool(_)) { "E0025" } else { "E0018" };
-    Diagnostic::error(code, format!("expected a number {what}, found {}", c.kind()).replace("  ", " "))
-        .primary(span, format!("this is {}", c.kind()))
-        .help("write a number with its unit, e.g. `10 ms`")
+    let code = if matches!(c, Const::Bool(_)) {
+        "E0025"
+    } else {
+        "E0018"
+    };
+    Diagnostic::error(
+        code,
+        format!("expected a number {what}, found {}", c.kind()).replace("  ", " "),
+    )
+    .primary(span, format!("this is {}", c.kind()))
+    .help("write a number with its unit, e.g. `10 ms`")
 }

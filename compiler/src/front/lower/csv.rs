@@ -64,7 +64,12 @@ pub fn parse_table(text: &str, path: &str, span: Span) -> Result<Table, Diagnost
         .map(|(i, l)| (i + 1, l.trim()))
         .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'));
     let Some((hline, header)) = lines.next() else {
-        return Err(bad(path, 1, "the file is empty (a header row is needed)".into(), span));
+        return Err(bad(
+            path,
+            1,
+            "the file is empty (a header row is needed)".into(),
+            span,
+        ));
     };
     let mut names = Vec::new();
     let mut dims = Vec::new();
@@ -78,7 +83,14 @@ pub fn parse_table(text: &str, path: &str, span: Span) -> Result<Table, Diagnost
         let (dim, exp) = match unit {
             None | Some("") | Some("1") => (Dim::NONE, 0),
             Some(u) => {
-                let (d, e) = parse_unit(u).ok_or_else(|| bad(path, hline, format!("unknown unit `{u}` in column `{name}`"), span))?;
+                let (d, e) = parse_unit(u).ok_or_else(|| {
+                    bad(
+                        path,
+                        hline,
+                        format!("unknown unit `{u}` in column `{name}`"),
+                        span,
+                    )
+                })?;
                 (d, e)
             }
         };
@@ -90,16 +102,28 @@ pub fn parse_table(text: &str, path: &str, span: Span) -> Result<Table, Diagnost
     for (line, l) in lines {
         let cells: Vec<&str> = l.split(',').map(str::trim).collect();
         if cells.len() != names.len() {
-            return Err(bad(path, line, format!("expected {} cells, found {}", names.len(), cells.len()), span));
+            return Err(bad(
+                path,
+                line,
+                format!("expected {} cells, found {}", names.len(), cells.len()),
+                span,
+            ));
         }
         let mut row = Vec::with_capacity(cells.len());
         for (c, e) in cells.iter().zip(&scales) {
-            let v = exact_decimal(c, *e).filter(|v| v.is_finite()).ok_or_else(|| bad(path, line, format!("`{c}` is not a number"), span))?;
+            let v = exact_decimal(c, *e)
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| bad(path, line, format!("`{c}` is not a number"), span))?;
             row.push(v);
         }
         rows.push(row);
     }
-    Ok(Table { names, dims, rows, origin: path.to_string() })
+    Ok(Table {
+        names,
+        dims,
+        rows,
+        origin: path.to_string(),
+    })
 }
 
 /// Parses a unit like `mV`, `mV/ms`, `nA*ms`.
@@ -119,7 +143,7 @@ fn parse_unit(u: &str) -> Option<(Dim, i32)> {
             None => (rest[..end].trim(), 1),
         };
         let unit = lookup_unit(name)?;
-        dim = dim.mul(unit.dim.powi(sign * pow));
+        dim = dim.times(unit.dim.powi(sign * pow));
         exp += unit.exp10 * sign * pow;
         if end == rest.len() {
             return Some((dim, exp));

@@ -34,9 +34,12 @@ fn type_name(t: Ty) -> String {
 pub fn expect_num(t: Ty, span: Span, ctx: &str) -> Result<Option<Dim>, Diagnostic> {
     match t {
         Ty::Num(d) => Ok(d),
-        Ty::Bool => Err(Diagnostic::error("E0025", format!("expected a number {ctx}, found a condition"))
-            .primary(span, "this is a condition (true or false)")
-            .help("comparisons and `and`/`or`/`not` only belong in a `spike` condition")),
+        Ty::Bool => Err(Diagnostic::error(
+            "E0025",
+            format!("expected a number {ctx}, found a condition"),
+        )
+        .primary(span, "this is a condition (true or false)")
+        .help("comparisons and `and`/`or`/`not` only belong in a `spike` condition")),
     }
 }
 
@@ -44,9 +47,15 @@ pub fn expect_num(t: Ty, span: Span, ctx: &str) -> Result<Option<Dim>, Diagnosti
 pub fn expect_bool(t: Ty, span: Span, ctx: &str) -> Result<(), Diagnostic> {
     match t {
         Ty::Bool => Ok(()),
-        Ty::Num(d) => Err(Diagnostic::error("E0025", format!("expected a condition {ctx}, found {}", type_name(Ty::Num(d))))
-            .primary(span, "this is a number, not true or false")
-            .help("write a comparison, for example `v >= v_thresh`")),
+        Ty::Num(d) => Err(Diagnostic::error(
+            "E0025",
+            format!(
+                "expected a condition {ctx}, found {}",
+                type_name(Ty::Num(d))
+            ),
+        )
+        .primary(span, "this is a number, not true or false")
+        .help("write a comparison, for example `v >= v_thresh`")),
     }
 }
 
@@ -72,7 +81,11 @@ pub fn binary(
             let r = expect_num(rt, rs, &ctx)?;
             let d = match (l, r) {
                 (Some(a), Some(b)) if a != b => {
-                    let verb = if matches!(op, Add | Sub) { "add or subtract" } else { "compare" };
+                    let verb = if matches!(op, Add | Sub) {
+                        "add or subtract"
+                    } else {
+                        "compare"
+                    };
                     return Err(Diagnostic::error(
                         "E0020",
                         format!("cannot {verb} {} and {}", dim_text(l), dim_text(r)),
@@ -84,7 +97,11 @@ pub fn binary(
                 (Some(a), _) | (_, Some(a)) => Some(a),
                 (None, None) => None,
             };
-            Ok(if matches!(op, Add | Sub) { Ty::Num(d) } else { Ty::Bool })
+            Ok(if matches!(op, Add | Sub) {
+                Ty::Num(d)
+            } else {
+                Ty::Bool
+            })
         }
         Mul | Div => {
             let l = expect_num(lt, ls, &format!("on each side of `{}`", op.symbol()))?;
@@ -92,7 +109,11 @@ pub fn binary(
             if l.is_none() && r.is_none() {
                 return Ok(Ty::Num(None));
             }
-            let d = if op == Mul { as_dim(l).mul(as_dim(r)) } else { as_dim(l).div(as_dim(r)) };
+            let d = if op == Mul {
+                as_dim(l).times(as_dim(r))
+            } else {
+                as_dim(l).per(as_dim(r))
+            };
             Ok(Ty::Num(Some(d)))
         }
         Pow => {
@@ -100,9 +121,15 @@ pub fn binary(
             let r = expect_num(rt, rs, "as an exponent")?;
             if let Some(r) = r {
                 if !r.is_none() {
-                    return Err(Diagnostic::error("E0024", format!("exponent must be dimensionless, found {}", dim_text(Some(r))))
-                        .primary(rs, "has a unit")
-                        .help("divide the exponent by its unit to make it a pure number"));
+                    return Err(Diagnostic::error(
+                        "E0024",
+                        format!(
+                            "exponent must be dimensionless, found {}",
+                            dim_text(Some(r))
+                        ),
+                    )
+                    .primary(rs, "has a unit")
+                    .help("divide the exponent by its unit to make it a pure number"));
                 }
             }
             match l {
@@ -124,14 +151,27 @@ pub fn call(f: Func, args: &[(Ty, Span)], call_span: Span) -> Result<Ty, Diagnos
     if args.len() != f.arity() {
         return Err(Diagnostic::error(
             "E0017",
-            format!("`{}` takes {} argument{}, but {} were given", f.name(), f.arity(), if f.arity() == 1 { "" } else { "s" }, args.len()),
+            format!(
+                "`{}` takes {} argument{}, but {} were given",
+                f.name(),
+                f.arity(),
+                if f.arity() == 1 { "" } else { "s" },
+                args.len()
+            ),
         )
         .primary(call_span, "wrong number of arguments")
-        .help(format!("call it as `{}({})`", f.name(), if f.arity() == 1 { "x" } else { "a, b" })));
+        .help(format!(
+            "call it as `{}({})`",
+            f.name(),
+            if f.arity() == 1 { "x" } else { "a, b" }
+        )));
     }
     let mut dims = Vec::new();
     for (t, s) in args {
-        dims.push((expect_num(*t, *s, &format!("as an argument of `{}`", f.name()))?, *s));
+        dims.push((
+            expect_num(*t, *s, &format!("as an argument of `{}`", f.name()))?,
+            *s,
+        ));
     }
     let (d0, s0) = dims[0];
     if f.needs_dimensionless() {
@@ -150,18 +190,24 @@ pub fn call(f: Func, args: &[(Ty, Span)], call_span: Span) -> Result<Ty, Diagnos
         Func::Sqrt => match d0 {
             None => Ok(Ty::Num(None)),
             Some(d) => d.sqrt().map(|h| Ty::Num(Some(h))).ok_or_else(|| {
-                Diagnostic::error("E0024", format!("square root of {} has no unit", dim_text(d0)))
-                    .primary(s0, "odd power of a unit")
-                    .help("only quantities whose unit exponents are all even have a square root")
+                Diagnostic::error(
+                    "E0024",
+                    format!("square root of {} has no unit", dim_text(d0)),
+                )
+                .primary(s0, "odd power of a unit")
+                .help("only quantities whose unit exponents are all even have a square root")
             }),
         },
         Func::Min | Func::Max => {
             let (d1, s1) = dims[1];
             match (d0, d1) {
-                (Some(a), Some(b)) if a != b => Err(Diagnostic::error("E0020", format!("`{}` of {} and {}", f.name(), dim_text(d0), dim_text(d1)))
-                    .primary(s1, format!("this is {}", dim_text(d1)))
-                    .secondary(s0, format!("this is {}", dim_text(d0)))
-                    .help("both arguments must have the same dimension")),
+                (Some(a), Some(b)) if a != b => Err(Diagnostic::error(
+                    "E0020",
+                    format!("`{}` of {} and {}", f.name(), dim_text(d0), dim_text(d1)),
+                )
+                .primary(s1, format!("this is {}", dim_text(d1)))
+                .secondary(s0, format!("this is {}", dim_text(d0)))
+                .help("both arguments must have the same dimension")),
                 (Some(a), _) | (_, Some(a)) => Ok(Ty::Num(Some(a))),
                 _ => Ok(Ty::Num(None)),
             }

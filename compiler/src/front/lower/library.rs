@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-use super::models::{duplicate, lower_alias, lower_neuron, lower_source, unused_params, ModelSpans};
+use super::models::{
+    duplicate, lower_alias, lower_neuron, lower_source, unused_params, ModelSpans,
+};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::front::ast::{Item, NetItem};
 use crate::front::load::Program;
@@ -35,7 +37,8 @@ impl Library {
         match self.by_name.get(name) {
             Some(&i) => Ok(Some(&self.entries[i])),
             None => {
-                let d = Diagnostic::error("E0012", format!("unknown model `{name}`")).primary(span, "no model of this name");
+                let d = Diagnostic::error("E0012", format!("unknown model `{name}`"))
+                    .primary(span, "no model of this name");
                 Err(match did_you_mean(name, self.by_name.keys().map(String::as_str)) {
                     Some(h) => d.help(h),
                     None => d.help("define it with `neuron` or `source_model`, import a file that does, or use a standard model such as `IF_curr_exp`"),
@@ -48,9 +51,16 @@ impl Library {
         if let Some(&prev) = self.by_name.get(name) {
             let old = &self.entries[prev];
             if old.stdlib && !entry.stdlib {
-                diags.push(Diagnostic::warning("W0005", format!("model `{name}` shadows the standard-library model of the same name"))
+                diags.push(
+                    Diagnostic::warning(
+                        "W0005",
+                        format!(
+                            "model `{name}` shadows the standard-library model of the same name"
+                        ),
+                    )
                     .primary(entry.spans.name, "this definition is used instead")
-                    .help("rename your model if you meant to keep the standard one available"));
+                    .help("rename your model if you meant to keep the standard one available"),
+                );
             } else if !old.stdlib || entry.stdlib {
                 diags.push(duplicate(name, entry.spans.name, old.spans.name));
                 return;
@@ -92,14 +102,32 @@ pub fn build(prog: &Program, diags: &mut Vec<Diagnostic>) -> Library {
                     (&d.name, m, s)
                 }
                 Item::Alias(a) => match lib.get(&a.base.name, a.base.span) {
-                    Ok(Some(Entry { model: Some(base), spans, .. })) => {
+                    Ok(Some(Entry {
+                        model: Some(base),
+                        spans,
+                        ..
+                    })) => {
                         let (m, s) = lower_alias(a, base, spans, diags);
                         (&a.name, m, s)
                     }
-                    Ok(_) => (&a.name, None, ModelSpans { name: a.name.span, ..Default::default() }),
+                    Ok(_) => (
+                        &a.name,
+                        None,
+                        ModelSpans {
+                            name: a.name.span,
+                            ..Default::default()
+                        },
+                    ),
                     Err(d) => {
                         diags.push(d);
-                        (&a.name, None, ModelSpans { name: a.name.span, ..Default::default() })
+                        (
+                            &a.name,
+                            None,
+                            ModelSpans {
+                                name: a.name.span,
+                                ..Default::default()
+                            },
+                        )
                     }
                 },
                 _ => continue,
@@ -109,7 +137,15 @@ pub fn build(prog: &Program, diags: &mut Vec<Diagnostic>) -> Library {
                     warn_unused(m, &spans, diags);
                 }
             }
-            lib.add(&name.name, Entry { model, spans, stdlib: file.stdlib }, diags);
+            lib.add(
+                &name.name,
+                Entry {
+                    model,
+                    spans,
+                    stdlib: file.stdlib,
+                },
+                diags,
+            );
         }
     }
     lib
@@ -121,15 +157,25 @@ fn warn_unused(m: &Model, spans: &ModelSpans, diags: &mut Vec<Diagnostic>) {
     }
     for h in unused_params(m) {
         let name = &m.params[h].name;
-        diags.push(Diagnostic::warning("W0006", format!("parameter `{name}` of model `{}` is never used", m.name))
-            .primary(spans.params.get(h.index()).copied().unwrap_or(Span::DUMMY), "not used by any equation, reset, initial value or port")
-            .help("use it, or remove it from the model"));
+        diags.push(
+            Diagnostic::warning(
+                "W0006",
+                format!("parameter `{name}` of model `{}` is never used", m.name),
+            )
+            .primary(
+                spans.params.get(h.index()).copied().unwrap_or(Span::DUMMY),
+                "not used by any equation, reset, initial value or port",
+            )
+            .help("use it, or remove it from the model"),
+        );
     }
     if let Some(d) = m.dynamics() {
         if d.spike.is_none() {
-            diags.push(Diagnostic::warning("W0007", format!("neuron model `{}` never spikes", m.name))
-                .primary(spans.name, "no `spike` condition")
-                .help("add `spike v >= v_thresh { v = v_reset }` so the model can emit spikes"));
+            diags.push(
+                Diagnostic::warning("W0007", format!("neuron model `{}` never spikes", m.name))
+                    .primary(spans.name, "no `spike` condition")
+                    .help("add `spike v >= v_thresh { v = v_reset }` so the model can emit spikes"),
+            );
         }
     }
 }

@@ -1,10 +1,10 @@
 //! Lowering: AST to IR.
 
 pub mod consts;
-pub mod dims;
-pub mod models;
-pub mod units;
 pub mod csv;
+pub mod dims;
 pub mod library;
-pub mod values;
+pub mod models;
 pub mod network;
+pub mod units;
+pub mod values;

@@ -61,7 +61,9 @@ fn empty_model(name: &str) -> Model {
         states: Arena::new(),
         lets: Arena::new(),
         exprs: Arena::new(),
-        body: ModelBody::Source(Generator::Array { times: Handle::from_index(0) }),
+        body: ModelBody::Source(Generator::Array {
+            times: Handle::from_index(0),
+        }),
     }
 }
 
@@ -79,8 +81,11 @@ impl<'d> Cx<'d> {
     }
 
     fn unknown(&self, name: &str, span: Span) -> Diagnostic {
-        let d = Diagnostic::error("E0010", format!("cannot find `{name}` in model `{}`", self.m.name))
-            .primary(span, "not found");
+        let d = Diagnostic::error(
+            "E0010",
+            format!("cannot find `{name}` in model `{}`", self.m.name),
+        )
+        .primary(span, "not found");
         match did_you_mean(name, self.names()) {
             Some(h) => d.help(h),
             None => d.help("declare it with `parameter`, `state` or `let` in this model"),
@@ -93,14 +98,20 @@ impl<'d> Cx<'d> {
         }
         let (name, expr) = self.lets[i].clone();
         if self.let_busy[i] {
-            return Err(Diagnostic::error("E0033", format!("`{}` is defined in terms of itself", name.name))
-                .primary(name.span, "this definition depends on itself")
-                .help("break the cycle: one of the definitions must not use the other"));
+            return Err(Diagnostic::error(
+                "E0033",
+                format!("`{}` is defined in terms of itself", name.name),
+            )
+            .primary(name.span, "this definition depends on itself")
+            .help("break the cycle: one of the definitions must not use the other"));
         }
         self.let_busy[i] = true;
         let (e, t) = self.expr(&expr, Scope::Dynamic)?;
         let d = dims::expect_num(t, expr.span, "in a `let` definition")?;
-        let h = self.m.lets.append(Let { name: name.name.clone(), value: e });
+        let h = self.m.lets.append(Let {
+            name: name.name.clone(),
+            value: e,
+        });
         self.let_done[i] = Some(h);
         self.let_dims[i] = d;
         Ok((h, d))
@@ -122,12 +133,18 @@ impl<'d> Cx<'d> {
                     let d = match self.m.params[h].ty {
                         ParamType::Scalar(d) => d,
                         ParamType::SpikeTimes => {
-                            return Err(Diagnostic::error("E0018", format!("`{n}` is a list of spike times, not a number"))
-                                .primary(e.span, "a list")
-                                .help("spike-time lists can only be passed to `emit array(...)`"))
+                            return Err(Diagnostic::error(
+                                "E0018",
+                                format!("`{n}` is a list of spike times, not a number"),
+                            )
+                            .primary(e.span, "a list")
+                            .help("spike-time lists can only be passed to `emit array(...)`"))
                         }
                     };
-                    Ok((self.push(ExprKind::Param(h), Type::Num(d)), Ty::Num(Some(d))))
+                    Ok((
+                        self.push(ExprKind::Param(h), Type::Num(d)),
+                        Ty::Num(Some(d)),
+                    ))
                 }
                 Some(Sym::State(h)) => {
                     if scope == Scope::Params {
@@ -136,7 +153,10 @@ impl<'d> Cx<'d> {
                             .help("initial values, port scales and refractory periods may only use parameters and constants"));
                     }
                     let d = self.m.states[h].dim;
-                    Ok((self.push(ExprKind::State(h), Type::Num(d)), Ty::Num(Some(d))))
+                    Ok((
+                        self.push(ExprKind::State(h), Type::Num(d)),
+                        Ty::Num(Some(d)),
+                    ))
                 }
                 Some(Sym::Let(i)) => {
                     let (h, d) = self.lower_let(i)?;
@@ -147,9 +167,10 @@ impl<'d> Cx<'d> {
                     }
                     Ok((self.push(ExprKind::Let(h), num(d)), Ty::Num(d)))
                 }
-                None if n == "t" && scope == Scope::Dynamic => {
-                    Ok((self.push(ExprKind::Time, Type::Num(Dim::TIME)), Ty::Num(Some(Dim::TIME))))
-                }
+                None if n == "t" && scope == Scope::Dynamic => Ok((
+                    self.push(ExprKind::Time, Type::Num(Dim::TIME)),
+                    Ty::Num(Some(Dim::TIME)),
+                )),
                 None => Err(self.unknown(n, e.span)),
             },
             AK::Neg(inner) => {
@@ -183,33 +204,49 @@ impl<'d> Cx<'d> {
             }
             AK::Call { callee, args } => {
                 let Some(f) = Func::from_name(&callee.name) else {
-                    let d = Diagnostic::error("E0016", format!("unknown function `{}`", callee.name))
-                        .primary(callee.span, "not a built-in function");
-                    return Err(match did_you_mean(&callee.name, Func::ALL.iter().map(|f| f.name())) {
-                        Some(h) => d.help(h),
-                        None => d.help(format!(
-                            "model equations can use: {}",
-                            Func::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
-                        )),
-                    });
+                    let d =
+                        Diagnostic::error("E0016", format!("unknown function `{}`", callee.name))
+                            .primary(callee.span, "not a built-in function");
+                    return Err(
+                        match did_you_mean(&callee.name, Func::ALL.iter().map(|f| f.name())) {
+                            Some(h) => d.help(h),
+                            None => d.help(format!(
+                                "model equations can use: {}",
+                                Func::ALL
+                                    .iter()
+                                    .map(|f| f.name())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        },
+                    );
                 };
                 let mut ids = Vec::new();
                 let mut tys = Vec::new();
                 for a in args {
                     if let Some(n) = &a.name {
-                        return Err(Diagnostic::error("E0017", format!("`{}` takes no named arguments", f.name()))
-                            .primary(n.span, "named argument")
-                            .help("pass the value positionally"));
+                        return Err(Diagnostic::error(
+                            "E0017",
+                            format!("`{}` takes no named arguments", f.name()),
+                        )
+                        .primary(n.span, "named argument")
+                        .help("pass the value positionally"));
                     }
                     let (id, t) = self.expr(&a.value, scope)?;
                     ids.push(id);
                     tys.push((t, a.value.span));
                 }
                 let t = dims::call(f, &tys, e.span)?;
-                Ok((self.push(ExprKind::Call(f, ids), match t {
-                    Ty::Num(d) => num(d),
-                    Ty::Bool => Type::Bool,
-                }), t))
+                Ok((
+                    self.push(
+                        ExprKind::Call(f, ids),
+                        match t {
+                            Ty::Num(d) => num(d),
+                            Ty::Bool => Type::Bool,
+                        },
+                    ),
+                    t,
+                ))
             }
             AK::Str(_) | AK::List(_) | AK::Tuple(_) => {
                 let what = match e.kind {
@@ -217,16 +254,38 @@ impl<'d> Cx<'d> {
                     AK::List(_) => "a list",
                     _ => "a tuple",
                 };
-                Err(Diagnostic::error("E0018", format!("expected a number, found {what}"))
-                    .primary(e.span, format!("{what} cannot be used in an equation"))
-                    .help("model expressions are numbers or conditions"))
+                Err(
+                    Diagnostic::error("E0018", format!("expected a number, found {what}"))
+                        .primary(e.span, format!("{what} cannot be used in an equation"))
+                        .help("model expressions are numbers or conditions"),
+                )
             }
         }
     }
 
-    fn numeric(&mut self, e: &Expr, scope: Scope, ctx: &str) -> Result<(ExprId, Option<Dim>), Diagnostic> {
+    fn numeric(
+        &mut self,
+        e: &Expr,
+        scope: Scope,
+        ctx: &str,
+    ) -> Result<(ExprId, Option<Dim>), Diagnostic> {
         let (id, t) = self.expr(e, scope)?;
         Ok((id, dims::expect_num(t, e.span, ctx)?))
+    }
+
+    fn numeric_or_report(
+        &mut self,
+        e: &Expr,
+        scope: Scope,
+        ctx: &str,
+    ) -> Option<(ExprId, Option<Dim>)> {
+        let r = self.numeric(e, scope, ctx);
+        self.report(r)
+    }
+
+    fn expr_or_report(&mut self, e: &Expr, scope: Scope) -> Option<(ExprId, Ty)> {
+        let r = self.expr(e, scope);
+        self.report(r)
     }
 
     fn report<T>(&mut self, r: Result<T, Diagnostic>) -> Option<T> {
@@ -254,7 +313,9 @@ fn let_uses_state(m: &Model, e: ExprId) -> bool {
     match &m.exprs[e].kind {
         ExprKind::State(_) | ExprKind::Time => true,
         ExprKind::Let(l) => let_uses_state(m, m.lets[*l].value),
-        k => spikec_ir::expr::children(k).into_iter().any(|c| let_uses_state(m, c)),
+        k => spikec_ir::expr::children(k)
+            .into_iter()
+            .any(|c| let_uses_state(m, c)),
     }
 }
 
@@ -277,9 +338,20 @@ fn declare_params(cx: &mut Cx<'_>, decls: &[&ast::Decl], spans: &mut ModelSpans)
         let name = &decl.name;
         if let Some(prev) = cx.syms.get(&name.name) {
             let _ = prev;
-            let prev_span = spans.params.iter().chain(&spans.states).copied().zip(
-                cx.m.params.iter().map(|(_, p)| p.name.clone()).chain(cx.m.states.iter().map(|(_, s)| s.name.clone())),
-            ).find(|(_, n)| *n == name.name).map(|(s, _)| s).unwrap_or(Span::DUMMY);
+            let prev_span = spans
+                .params
+                .iter()
+                .chain(&spans.states)
+                .copied()
+                .zip(
+                    cx.m.params
+                        .iter()
+                        .map(|(_, p)| p.name.clone())
+                        .chain(cx.m.states.iter().map(|(_, s)| s.name.clone())),
+                )
+                .find(|(_, n)| *n == name.name)
+                .map(|(s, _)| s)
+                .unwrap_or(Span::DUMMY);
             cx.diags.push(duplicate(&name.name, name.span, prev_span));
             continue;
         }
@@ -303,13 +375,19 @@ fn declare_params(cx: &mut Cx<'_>, decls: &[&ast::Decl], spans: &mut ModelSpans)
                     let mut ok = true;
                     for (c, s) in items {
                         match c {
-                            Const::Num(t, d) if d.is_none_or(|d| d == Dim::TIME) => default_times.push(t),
+                            Const::Num(t, d) if d.is_none_or(|d| d == Dim::TIME) => {
+                                default_times.push(t)
+                            }
                             Const::Num(_, Some(d)) => {
                                 cx.diags.push(wrong_dim(s, "a spike time", Dim::TIME, d));
                                 ok = false;
                             }
                             other => {
-                                cx.diags.push(super::consts::not_number(&other, s, "in a spike-time list"));
+                                cx.diags.push(super::consts::not_number(
+                                    &other,
+                                    s,
+                                    "in a spike-time list",
+                                ));
                                 ok = false;
                             }
                         }
@@ -318,7 +396,11 @@ fn declare_params(cx: &mut Cx<'_>, decls: &[&ast::Decl], spans: &mut ModelSpans)
                         ty = Some(ParamType::SpikeTimes);
                     }
                 }
-                Ok(other) => cx.diags.push(super::consts::not_number(&other, v.span, "as a parameter default")),
+                Ok(other) => cx.diags.push(super::consts::not_number(
+                    &other,
+                    v.span,
+                    "as a parameter default",
+                )),
                 Err(mut e) => {
                     if e.code == "E0010" {
                         e = Diagnostic::error("E0018", e.message.replace("cannot find", "parameter defaults must be constants; cannot use"))
@@ -330,7 +412,12 @@ fn declare_params(cx: &mut Cx<'_>, decls: &[&ast::Decl], spans: &mut ModelSpans)
             }
             if let (Some(Some(want)), Some(ParamType::Scalar(got))) = (declared, &ty) {
                 if want != *got && default.is_some_and(|d| !is_poly_const(&cx.m, d)) {
-                    cx.diags.push(wrong_dim(v.span, &format!("the default of `{}`", name.name), want, *got));
+                    cx.diags.push(wrong_dim(
+                        v.span,
+                        &format!("the default of `{}`", name.name),
+                        want,
+                        *got,
+                    ));
                 }
                 ty = Some(ParamType::Scalar(want));
             }
@@ -339,14 +426,27 @@ fn declare_params(cx: &mut Cx<'_>, decls: &[&ast::Decl], spans: &mut ModelSpans)
                 Some(Some(d)) => ty = Some(ParamType::Scalar(d)),
                 Some(None) => {}
                 None => {
-                    cx.diags.push(Diagnostic::error("E0022", format!("parameter `{}` has neither a default nor a unit", name.name))
+                    cx.diags.push(
+                        Diagnostic::error(
+                            "E0022",
+                            format!("parameter `{}` has neither a default nor a unit", name.name),
+                        )
                         .primary(name.span, "its dimension is unknown")
-                        .help(format!("give a default (`{} = 1 ms`) or a unit (`{}: ms`)", name.name, name.name)));
+                        .help(format!(
+                            "give a default (`{} = 1 ms`) or a unit (`{}: ms`)",
+                            name.name, name.name
+                        )),
+                    );
                 }
             }
         }
         let ty = ty.unwrap_or(ParamType::Scalar(Dim::NONE));
-        let h = cx.m.params.append(Param { name: name.name.clone(), ty, default, default_times });
+        let h = cx.m.params.append(Param {
+            name: name.name.clone(),
+            ty,
+            default,
+            default_times,
+        });
         cx.syms.insert(name.name.clone(), Sym::Param(h));
         spans.params.push(name.span);
     }
@@ -365,8 +465,14 @@ pub fn duplicate(name: &str, span: Span, prev: Span) -> Diagnostic {
 }
 
 /// Lowers a `neuron` declaration.
-pub fn lower_neuron(decl: &ast::NeuronDecl, diags: &mut Vec<Diagnostic>) -> (Option<Model>, ModelSpans) {
-    let mut spans = ModelSpans { name: decl.name.span, ..Default::default() };
+pub fn lower_neuron(
+    decl: &ast::NeuronDecl,
+    diags: &mut Vec<Diagnostic>,
+) -> (Option<Model>, ModelSpans) {
+    let mut spans = ModelSpans {
+        name: decl.name.span,
+        ..Default::default()
+    };
     let before = diags.len();
     let mut cx = Cx {
         m: empty_model(&decl.name.name),
@@ -377,18 +483,28 @@ pub fn lower_neuron(decl: &ast::NeuronDecl, diags: &mut Vec<Diagnostic>) -> (Opt
         let_dims: Vec::new(),
         diags,
     };
-    let params: Vec<&ast::Decl> = decl.stmts.iter().filter_map(|s| match s {
-        ast::ModelStmt::Parameters(p) => Some(p.iter()),
-        _ => None,
-    }).flatten().collect();
+    let params: Vec<&ast::Decl> = decl
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            ast::ModelStmt::Parameters(p) => Some(p.iter()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
     declare_params(&mut cx, &params, &mut spans);
     // States: declare all first (dimensions come from the initial value or
     // the declared unit), then lower initial values, which may use
     // parameters.
-    let states: Vec<&ast::Decl> = decl.stmts.iter().filter_map(|s| match s {
-        ast::ModelStmt::States(p) => Some(p.iter()),
-        _ => None,
-    }).flatten().collect();
+    let states: Vec<&ast::Decl> = decl
+        .stmts
+        .iter()
+        .filter_map(|s| match s {
+            ast::ModelStmt::States(p) => Some(p.iter()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
     let mut pending = Vec::new();
     for st in &states {
         if let Some(&prev) = cx.syms.get(&st.name.name).as_ref() {
@@ -402,7 +518,11 @@ pub fn lower_neuron(decl: &ast::NeuronDecl, diags: &mut Vec<Diagnostic>) -> (Opt
         }
         let declared = declared_dim(st, cx.diags).flatten();
         let placeholder = cx.konst(0.0, Dim::NONE);
-        let h = cx.m.states.append(State { name: st.name.name.clone(), dim: declared.unwrap_or(Dim::NONE), init: placeholder });
+        let h = cx.m.states.append(State {
+            name: st.name.name.clone(),
+            dim: declared.unwrap_or(Dim::NONE),
+            init: placeholder,
+        });
         cx.syms.insert(st.name.name.clone(), Sym::State(h));
         spans.states.push(st.name.span);
         pending.push((h, *st, declared));
@@ -430,18 +550,34 @@ pub fn lower_neuron(decl: &ast::NeuronDecl, diags: &mut Vec<Diagnostic>) -> (Opt
     for (h, st, declared) in pending {
         let Some(v) = &st.value else {
             if declared.is_none() {
-                cx.diags.push(Diagnostic::error("E0022", format!("state `{}` has neither an initial value nor a unit", st.name.name))
+                cx.diags.push(
+                    Diagnostic::error(
+                        "E0022",
+                        format!(
+                            "state `{}` has neither an initial value nor a unit",
+                            st.name.name
+                        ),
+                    )
                     .primary(st.name.span, "its dimension is unknown")
-                    .help(format!("give an initial value, e.g. `state {} = 0 mV`", st.name.name)));
+                    .help(format!(
+                        "give an initial value, e.g. `state {} = 0 mV`",
+                        st.name.name
+                    )),
+                );
             }
             let z = cx.konst(0.0, declared.unwrap_or(Dim::NONE));
             cx.m.states[h].init = z;
             continue;
         };
-        if let Some((id, d)) = { let r = cx.numeric(v, Scope::Params, "as an initial value"); cx.report(r) } {
+        if let Some((id, d)) = cx.numeric_or_report(v, Scope::Params, "as an initial value") {
             let dim = match (declared, d) {
                 (Some(want), Some(got)) if want != got => {
-                    cx.diags.push(wrong_dim(v.span, &format!("the initial value of `{}`", st.name.name), want, got));
+                    cx.diags.push(wrong_dim(
+                        v.span,
+                        &format!("the initial value of `{}`", st.name.name),
+                        want,
+                        got,
+                    ));
                     want
                 }
                 (Some(want), _) => want,
@@ -469,32 +605,56 @@ pub fn lower_neuron(decl: &ast::NeuronDecl, diags: &mut Vec<Diagnostic>) -> (Opt
                 let st = match cx.syms.get(&name.name) {
                     Some(Sym::State(h)) => *h,
                     Some(_) => {
-                        cx.diags.push(Diagnostic::error("E0030", format!("`{}` is not a state variable, so it cannot have a derivative", name.name))
+                        cx.diags.push(
+                            Diagnostic::error(
+                                "E0030",
+                                format!(
+                                    "`{}` is not a state variable, so it cannot have a derivative",
+                                    name.name
+                                ),
+                            )
                             .primary(name.span, "a parameter or definition")
-                            .help(format!("declare it with `state {} = ...` if it changes over time", name.name)));
+                            .help(format!(
+                                "declare it with `state {} = ...` if it changes over time",
+                                name.name
+                            )),
+                        );
                         continue;
                     }
                     None => {
-                        let mut d = Diagnostic::error("E0030", format!("derivative of unknown state variable `{}`", name.name))
-                            .primary(name.span, "no such state");
-                        let states: Vec<&str> = cx.m.states.iter().map(|(_, s)| s.name.as_str()).collect();
+                        let mut d = Diagnostic::error(
+                            "E0030",
+                            format!("derivative of unknown state variable `{}`", name.name),
+                        )
+                        .primary(name.span, "no such state");
+                        let states: Vec<&str> =
+                            cx.m.states.iter().map(|(_, s)| s.name.as_str()).collect();
                         d = match did_you_mean(&name.name, states) {
                             Some(h) => d.help(h),
-                            None => d.help(format!("declare it first: `state {} = ...`", name.name)),
+                            None => {
+                                d.help(format!("declare it first: `state {} = ...`", name.name))
+                            }
                         };
                         cx.diags.push(d);
                         continue;
                     }
                 };
                 if let Some(i) = odes.iter().position(|o| o.state == st) {
-                    cx.diags.push(Diagnostic::error("E0031", format!("`{}` has more than one equation", name.name))
+                    cx.diags.push(
+                        Diagnostic::error(
+                            "E0031",
+                            format!("`{}` has more than one equation", name.name),
+                        )
                         .primary(name.span, "second equation")
                         .secondary(ode_spans[i], "first equation")
-                        .help("combine the terms into one right-hand side"));
+                        .help("combine the terms into one right-hand side"),
+                    );
                     continue;
                 }
-                if let Some((id, d)) = { let r = cx.numeric(rhs, Scope::Dynamic, "on the right of an equation"); cx.report(r) } {
-                    let want = cx.m.states[st].dim.div(Dim::TIME);
+                if let Some((id, d)) =
+                    cx.numeric_or_report(rhs, Scope::Dynamic, "on the right of an equation")
+                {
+                    let want = cx.m.states[st].dim.per(Dim::TIME);
                     if let Some(got) = d {
                         if got != want {
                             cx.diags.push(Diagnostic::error("E0021", format!("the derivative of `{}` must be {}, found {}", name.name, dim_text(Some(want)), dim_text(Some(got))))
@@ -511,13 +671,21 @@ pub fn lower_neuron(decl: &ast::NeuronDecl, diags: &mut Vec<Diagnostic>) -> (Opt
             ast::ModelStmt::Inputs(list) => {
                 for p in list {
                     if let Some(i) = ports.iter().position(|q| q.name == p.name.name) {
-                        cx.diags.push(duplicate(&p.name.name, p.name.span, spans.ports[i]));
+                        cx.diags
+                            .push(duplicate(&p.name.name, p.name.span, spans.ports[i]));
                         continue;
                     }
                     let Some(Sym::State(target)) = cx.syms.get(&p.target.name).copied() else {
-                        let states: Vec<&str> = cx.m.states.iter().map(|(_, s)| s.name.as_str()).collect();
-                        let mut d = Diagnostic::error("E0032", format!("input port `{}` must target a state variable, and `{}` is not one", p.name.name, p.target.name))
-                            .primary(p.target.span, "not a state variable");
+                        let states: Vec<&str> =
+                            cx.m.states.iter().map(|(_, s)| s.name.as_str()).collect();
+                        let mut d = Diagnostic::error(
+                            "E0032",
+                            format!(
+                                "input port `{}` must target a state variable, and `{}` is not one",
+                                p.name.name, p.target.name
+                            ),
+                        )
+                        .primary(p.target.span, "not a state variable");
                         d = match did_you_mean(&p.target.name, states) {
                             Some(h) => d.help(h),
                             None => d.help("a spike on the port adds its weight to a state variable, e.g. `input excitatory -> isyn_exc`"),
@@ -527,36 +695,61 @@ pub fn lower_neuron(decl: &ast::NeuronDecl, diags: &mut Vec<Diagnostic>) -> (Opt
                     };
                     let sdim = cx.m.states[target].dim;
                     let (scale, sdim_scale) = match &p.scale {
-                        Some(e) => match { let r = cx.numeric(e, Scope::Params, "as a port scale"); cx.report(r) } {
-                            Some((id, d)) => (Some(id), d.unwrap_or(Dim::NONE)),
-                            None => continue,
-                        },
+                        Some(e) => {
+                            match cx.numeric_or_report(e, Scope::Params, "as a port scale") {
+                                Some((id, d)) => (Some(id), d.unwrap_or(Dim::NONE)),
+                                None => continue,
+                            }
+                        }
                         None => (None, Dim::NONE),
                     };
-                    let kind = if sdim == Dim::CURRENT {
+                    // The kind follows what a weight is (a current, a
+                    // conductance, a voltage jump), not the state it lands
+                    // in: an alpha synapse's auxiliary state is nA/ms.
+                    let weight_dim = sdim.per(sdim_scale);
+                    let kind = if weight_dim == Dim::CURRENT {
                         PortKind::Current
-                    } else if sdim == Dim::CONDUCTANCE {
+                    } else if weight_dim == Dim::CONDUCTANCE {
                         PortKind::Conductance
-                    } else if sdim == Dim::VOLTAGE {
+                    } else if weight_dim == Dim::VOLTAGE {
                         PortKind::Voltage
                     } else {
                         PortKind::Other
                     };
-                    ports.push(Port { name: p.name.name.clone(), target, scale, weight_dim: sdim.div(sdim_scale), kind });
+                    ports.push(Port {
+                        name: p.name.name.clone(),
+                        target,
+                        scale,
+                        weight_dim,
+                        kind,
+                    });
                     spans.ports.push(p.name.span);
                 }
             }
-            ast::ModelStmt::Spike { condition, resets, refractory, span } => {
+            ast::ModelStmt::Spike {
+                condition,
+                resets,
+                refractory,
+                span,
+            } => {
                 if spike.is_some() {
-                    cx.diags.push(Diagnostic::error("E0011", "a model has one spike condition, but this is the second")
+                    cx.diags.push(
+                        Diagnostic::error(
+                            "E0011",
+                            "a model has one spike condition, but this is the second",
+                        )
                         .primary(*span, "second `spike`")
                         .secondary(spike_span, "first `spike`")
-                        .help("combine the conditions with `or`"));
+                        .help("combine the conditions with `or`"),
+                    );
                     continue;
                 }
                 spike_span = *span;
-                if let Some((id, t)) = { let r = cx.expr(condition, Scope::Dynamic); cx.report(r) } {
-                    if cx.report(dims::expect_bool(t, condition.span, "after `spike`")).is_some() {
+                if let Some((id, t)) = cx.expr_or_report(condition, Scope::Dynamic) {
+                    if cx
+                        .report(dims::expect_bool(t, condition.span, "after `spike`"))
+                        .is_some()
+                    {
                         spike = Some(id);
                     }
                 }
@@ -567,9 +760,15 @@ pub fn lower_neuron(decl: &ast::NeuronDecl, diags: &mut Vec<Diagnostic>) -> (Opt
                             .help("a reset block assigns new values to state variables, e.g. `{ v = v_reset }`"));
                         continue;
                     };
-                    if let Some((id, d)) = { let r = cx.numeric(value, Scope::Dynamic, "in a reset"); cx.report(r) } {
+                    if let Some((id, d)) = cx.numeric_or_report(value, Scope::Dynamic, "in a reset")
+                    {
                         let want = cx.m.states[h].dim;
-                        if cx.check_dim(value.span, &format!("the new value of `{}`", target.name), want, d) {
+                        if cx.check_dim(
+                            value.span,
+                            &format!("the new value of `{}`", target.name),
+                            want,
+                            d,
+                        ) {
                             reset.push((h, id));
                         }
                     }
@@ -580,10 +779,12 @@ pub fn lower_neuron(decl: &ast::NeuronDecl, diags: &mut Vec<Diagnostic>) -> (Opt
             }
             ast::ModelStmt::Refractory(r) => {
                 if let Some(prev) = refractory_decl {
-                    cx.diags.push(Diagnostic::error("E0011", "refractoriness is declared twice")
-                        .primary(r.span, "second declaration")
-                        .secondary(prev.span, "first declaration")
-                        .help("keep one `refractory` clause"));
+                    cx.diags.push(
+                        Diagnostic::error("E0011", "refractoriness is declared twice")
+                            .primary(r.span, "second declaration")
+                            .secondary(prev.span, "first declaration")
+                            .help("keep one `refractory` clause"),
+                    );
                     continue;
                 }
                 refractory_decl = Some(r);
@@ -600,35 +801,52 @@ pub fn lower_neuron(decl: &ast::NeuronDecl, diags: &mut Vec<Diagnostic>) -> (Opt
                     Some(c) => match cx.syms.get(&c.name) {
                         Some(Sym::State(h)) => Some(*h),
                         _ => {
-                            cx.diags.push(Diagnostic::error("E0032", format!("`{}` is not a state variable and cannot be clamped", c.name))
+                            cx.diags.push(
+                                Diagnostic::error(
+                                    "E0032",
+                                    format!(
+                                        "`{}` is not a state variable and cannot be clamped",
+                                        c.name
+                                    ),
+                                )
                                 .primary(c.span, "not a state variable")
-                                .help("name the membrane potential, e.g. `clamp v`"));
+                                .help("name the membrane potential, e.g. `clamp v`"),
+                            );
                             None
                         }
                     },
-                    None => match spike.map(|s| condition_states(&cx.m, s)) {
-                        Some(states) if states.len() == 1 => Some(states[0]),
-                        Some(_) => {
-                            cx.diags.push(Diagnostic::error("E0034", "cannot tell which variable the refractory period clamps")
+                    None => {
+                        match spike.map(|s| condition_states(&cx.m, s)) {
+                            Some(states) if states.len() == 1 => Some(states[0]),
+                            Some(_) => {
+                                cx.diags.push(Diagnostic::error("E0034", "cannot tell which variable the refractory period clamps")
                                 .primary(r.span, "refractoriness declared here")
                                 .secondary(spike_span, "this condition does not name exactly one state variable")
                                 .help("say which state is held at its reset value: `refractory t_ref clamp v`"));
-                            None
-                        }
-                        None => {
-                            cx.diags.push(Diagnostic::error("E0034", "refractory period in a model that never spikes")
+                                None
+                            }
+                            None => {
+                                cx.diags.push(Diagnostic::error("E0034", "refractory period in a model that never spikes")
                                 .primary(r.span, "no `spike` condition to start it")
                                 .help("add `spike v >= v_thresh { v = v_reset }` before `refractory`"));
-                            None
+                                None
+                            }
                         }
-                    },
+                    }
                 };
                 refractory = clamp.map(|clamp| Refractory { period, clamp });
             }
         }
     }
     let class = classify_odes(&cx.m, &odes);
-    cx.m.body = ModelBody::Neuron(Dynamics { odes, ports, spike, reset, refractory, class });
+    cx.m.body = ModelBody::Neuron(Dynamics {
+        odes,
+        ports,
+        spike,
+        reset,
+        refractory,
+        class,
+    });
     let ok = cx.diags.len() == before;
     let m = cx.m;
     (ok.then_some(m), spans)
@@ -653,8 +871,14 @@ fn condition_states(m: &Model, e: ExprId) -> Vec<Handle<State>> {
 }
 
 /// Lowers a `source_model` declaration.
-pub fn lower_source(decl: &ast::SourceModelDecl, diags: &mut Vec<Diagnostic>) -> (Option<Model>, ModelSpans) {
-    let mut spans = ModelSpans { name: decl.name.span, ..Default::default() };
+pub fn lower_source(
+    decl: &ast::SourceModelDecl,
+    diags: &mut Vec<Diagnostic>,
+) -> (Option<Model>, ModelSpans) {
+    let mut spans = ModelSpans {
+        name: decl.name.span,
+        ..Default::default()
+    };
     let before = diags.len();
     let mut cx = Cx {
         m: empty_model(&decl.name.name),
@@ -671,15 +895,28 @@ pub fn lower_source(decl: &ast::SourceModelDecl, diags: &mut Vec<Diagnostic>) ->
     let generator = match decl.emits.as_slice() {
         [one] => lower_emit(&mut cx, one, help),
         [] => {
-            cx.diags.push(Diagnostic::error("E0035", format!("source model `{}` does not say how it emits spikes", decl.name.name))
+            cx.diags.push(
+                Diagnostic::error(
+                    "E0035",
+                    format!(
+                        "source model `{}` does not say how it emits spikes",
+                        decl.name.name
+                    ),
+                )
                 .primary(decl.name.span, "no `emit`")
-                .help(help));
+                .help(help),
+            );
             None
         }
         [_, second, ..] => {
-            cx.diags.push(Diagnostic::error("E0035", format!("source model `{}` has more than one `emit`", decl.name.name))
+            cx.diags.push(
+                Diagnostic::error(
+                    "E0035",
+                    format!("source model `{}` has more than one `emit`", decl.name.name),
+                )
                 .primary(second.span, "second `emit`")
-                .help(help));
+                .help(help),
+            );
             None
         }
     };
@@ -691,17 +928,28 @@ pub fn lower_source(decl: &ast::SourceModelDecl, diags: &mut Vec<Diagnostic>) ->
 }
 
 fn lower_emit(cx: &mut Cx<'_>, e: &Expr, help: &str) -> Option<Generator> {
-    let AK::Call { callee, args } = &e.kind else { return None };
+    let AK::Call { callee, args } = &e.kind else {
+        return None;
+    };
     match callee.name.as_str() {
         "poisson" => {
             if args.len() != 3 || args.iter().any(|a| a.name.is_some()) {
-                cx.diags.push(Diagnostic::error("E0035", "`emit poisson` takes three positional arguments: rate, start, stop")
+                cx.diags.push(
+                    Diagnostic::error(
+                        "E0035",
+                        "`emit poisson` takes three positional arguments: rate, start, stop",
+                    )
                     .primary(e.span, "wrong arguments")
-                    .help(help));
+                    .help(help),
+                );
                 return None;
             }
             let mut out = Vec::new();
-            for (a, (what, want)) in args.iter().zip([("the rate", Dim::FREQUENCY), ("the start time", Dim::TIME), ("the stop time", Dim::TIME)]) {
+            for (a, (what, want)) in args.iter().zip([
+                ("the rate", Dim::FREQUENCY),
+                ("the start time", Dim::TIME),
+                ("the stop time", Dim::TIME),
+            ]) {
                 let r = cx.numeric(&a.value, Scope::Params, "in `emit`");
                 let (id, d) = cx.report(r)?;
                 if !cx.check_dim(a.value.span, what, want, d) {
@@ -709,13 +957,19 @@ fn lower_emit(cx: &mut Cx<'_>, e: &Expr, help: &str) -> Option<Generator> {
                 }
                 out.push(id);
             }
-            Some(Generator::Poisson { rate: out[0], start: out[1], stop: out[2] })
+            Some(Generator::Poisson {
+                rate: out[0],
+                start: out[1],
+                stop: out[2],
+            })
         }
         "array" => {
             let p = match args.as_slice() {
                 [a] => match &a.value.kind {
                     AK::Name(n) => match cx.syms.get(n) {
-                        Some(Sym::Param(h)) if cx.m.params[*h].ty == ParamType::SpikeTimes => Some(*h),
+                        Some(Sym::Param(h)) if cx.m.params[*h].ty == ParamType::SpikeTimes => {
+                            Some(*h)
+                        }
                         _ => None,
                     },
                     _ => None,
@@ -730,16 +984,23 @@ fn lower_emit(cx: &mut Cx<'_>, e: &Expr, help: &str) -> Option<Generator> {
             p.map(|times| Generator::Array { times })
         }
         other => {
-            cx.diags.push(Diagnostic::error("E0035", format!("unknown spike generator `{other}`"))
-                .primary(callee.span, "not `poisson` or `array`")
-                .help(help));
+            cx.diags.push(
+                Diagnostic::error("E0035", format!("unknown spike generator `{other}`"))
+                    .primary(callee.span, "not `poisson` or `array`")
+                    .help(help),
+            );
             None
         }
     }
 }
 
 /// Builds an alias of `base`: renames and new defaults.
-pub fn lower_alias(decl: &ast::AliasDecl, base: &Model, base_spans: &ModelSpans, diags: &mut Vec<Diagnostic>) -> (Option<Model>, ModelSpans) {
+pub fn lower_alias(
+    decl: &ast::AliasDecl,
+    base: &Model,
+    base_spans: &ModelSpans,
+    diags: &mut Vec<Diagnostic>,
+) -> (Option<Model>, ModelSpans) {
     let before = diags.len();
     let mut m = base.clone();
     m.name = decl.name.name.clone();
@@ -749,17 +1010,33 @@ pub fn lower_alias(decl: &ast::AliasDecl, base: &Model, base_spans: &ModelSpans,
     // First all renames, so new defaults can use the new names.
     for item in &decl.items {
         let old = item.renames.as_ref().unwrap_or(&item.name);
-        let found = m.param(&old.name).map(|h| m.params[h].name = item.name.name.clone()).is_some()
-            || m.state(&old.name).map(|h| m.states[h].name = item.name.name.clone()).is_some()
+        let found = m
+            .param(&old.name)
+            .map(|h| m.params[h].name = item.name.name.clone())
+            .is_some()
+            || m.state(&old.name)
+                .map(|h| m.states[h].name = item.name.name.clone())
+                .is_some()
             || match &mut m.body {
-                ModelBody::Neuron(d) => d.ports.iter_mut().find(|p| p.name == old.name).map(|p| p.name = item.name.name.clone()).is_some(),
+                ModelBody::Neuron(d) => d
+                    .ports
+                    .iter_mut()
+                    .find(|p| p.name == old.name)
+                    .map(|p| p.name = item.name.name.clone())
+                    .is_some(),
                 ModelBody::Source(_) => false,
             };
         if !found {
             let mut names: Vec<&str> = base.params.iter().map(|(_, p)| p.name.as_str()).collect();
             names.extend(base.states.iter().map(|(_, s)| s.name.as_str()));
-            let mut d = Diagnostic::error("E0015", format!("model `{}` has no parameter, state or port `{}`", base.name, old.name))
-                .primary(old.span, "not found in the base model");
+            let mut d = Diagnostic::error(
+                "E0015",
+                format!(
+                    "model `{}` has no parameter, state or port `{}`",
+                    base.name, old.name
+                ),
+            )
+            .primary(old.span, "not found in the base model");
             d = match did_you_mean(&old.name, names) {
                 Some(h) => d.help(h),
                 None => d.help("`NEW for OLD` renames a name of the base model"),
@@ -789,34 +1066,58 @@ pub fn lower_alias(decl: &ast::AliasDecl, base: &Model, base_spans: &ModelSpans,
             Some(Sym::Param(h)) => match (&cx.m.params[h].ty, env.eval(v)) {
                 (ParamType::Scalar(want), Ok(Const::Num(x, d))) => {
                     let want = *want;
-                    if cx.check_dim(v.span, &format!("the default of `{}`", item.name.name), want, d) {
+                    if cx.check_dim(
+                        v.span,
+                        &format!("the default of `{}`", item.name.name),
+                        want,
+                        d,
+                    ) {
                         let id = cx.konst(x, want);
                         cx.m.params[h].default = Some(id);
                     }
                 }
                 (ParamType::SpikeTimes, Ok(Const::List(items))) => {
-                    cx.m.params[h].default_times = items.iter().filter_map(|(c, _)| match c {
-                        Const::Num(t, _) => Some(*t),
-                        _ => None,
-                    }).collect();
+                    cx.m.params[h].default_times = items
+                        .iter()
+                        .filter_map(|(c, _)| match c {
+                            Const::Num(t, _) => Some(*t),
+                            _ => None,
+                        })
+                        .collect();
                 }
-                (_, Ok(other)) => cx.diags.push(super::consts::not_number(&other, v.span, "as a default")),
+                (_, Ok(other)) => {
+                    cx.diags
+                        .push(super::consts::not_number(&other, v.span, "as a default"))
+                }
                 (_, Err(e)) => cx.diags.push(e),
             },
             Some(Sym::State(h)) => {
                 let r = cx.numeric(v, Scope::Params, "as an initial value");
                 if let Some((id, d)) = cx.report(r) {
                     let want = cx.m.states[h].dim;
-                    if cx.check_dim(v.span, &format!("the initial value of `{}`", item.name.name), want, d) {
+                    if cx.check_dim(
+                        v.span,
+                        &format!("the initial value of `{}`", item.name.name),
+                        want,
+                        d,
+                    ) {
                         cx.m.states[h].init = id;
                     }
                 }
             }
             _ => {
                 if item.renames.is_none() && cx.diags.len() == before {
-                    cx.diags.push(Diagnostic::error("E0015", format!("model `{}` has no parameter or state `{}`", base.name, item.name.name))
+                    cx.diags.push(
+                        Diagnostic::error(
+                            "E0015",
+                            format!(
+                                "model `{}` has no parameter or state `{}`",
+                                base.name, item.name.name
+                            ),
+                        )
                         .primary(item.name.span, "not found in the base model")
-                        .help("only parameters and states have defaults"));
+                        .help("only parameters and states have defaults"),
+                    );
                 }
             }
         }
@@ -838,5 +1139,9 @@ pub fn unused_params(m: &Model) -> Vec<Handle<Param>> {
             *u = true;
         }
     }
-    m.params.iter().filter(|(h, _)| !used[h.index()]).map(|(h, _)| h).collect()
+    m.params
+        .iter()
+        .filter(|(h, _)| !used[h.index()])
+        .map(|(h, _)| h)
+        .collect()
 }

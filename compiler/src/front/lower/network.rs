@@ -9,7 +9,10 @@ use super::library::Library;
 use super::models::duplicate;
 use super::values::{bind, connector_expr, ValueCx};
 use crate::diag::{did_you_mean, Diagnostic};
-use crate::front::ast::{self, ConnectDecl, Expr, ExprKind as AK, IndexExpr, NetItem, NetworkDecl, SelectionExpr, SelectionTerm};
+use crate::front::ast::{
+    self, ConnectDecl, Expr, ExprKind as AK, IndexExpr, NetItem, NetworkDecl, SelectionExpr,
+    SelectionTerm,
+};
 use crate::front::load::{dir_of, Program};
 use crate::front::parse::parse_value;
 use spikec_ir::model::{ModelBody, ParamType};
@@ -35,16 +38,30 @@ struct Net<'p> {
     views: HashMap<String, (Selection, Span)>,
     model_ids: HashMap<String, Handle<spikec_ir::model::Model>>,
     param_spans: HashMap<String, Span>,
+    /// Populations whose declaration had errors: later uses stay silent
+    /// instead of adding "unknown population" to the real error.
+    poisoned: std::collections::HashSet<String>,
 }
 
 /// Lowers the network of the main file.
-pub fn lower_network(prog: &mut Program, lib: &Library, overrides: &[Override], diags: &mut Vec<Diagnostic>) -> Option<Network> {
+pub fn lower_network(
+    prog: &mut Program,
+    lib: &Library,
+    overrides: &[Override],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Network> {
     let networks: Vec<&NetworkDecl> = prog
         .main()
-        .map(|m| m.ast.items.iter().filter_map(|i| match i {
-            ast::Item::Network(n) => Some(n),
-            _ => None,
-        }).collect())
+        .map(|m| {
+            m.ast
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    ast::Item::Network(n) => Some(n),
+                    _ => None,
+                })
+                .collect()
+        })
         .unwrap_or_default();
     let decl = match networks.as_slice() {
         [one] => (*one).clone(),
@@ -56,10 +73,12 @@ pub fn lower_network(prog: &mut Program, lib: &Library, overrides: &[Override], 
             return None;
         }
         [_, second, ..] => {
-            diags.push(Diagnostic::error("E0006", "a file can hold only one `network`")
-                .primary(second.name.span, "second network")
-                .secondary(networks[0].name.span, "first network")
-                .help("put each network in its own file; share models with `import`"));
+            diags.push(
+                Diagnostic::error("E0006", "a file can hold only one `network`")
+                    .primary(second.name.span, "second network")
+                    .secondary(networks[0].name.span, "first network")
+                    .help("put each network in its own file; share models with `import`"),
+            );
             return None;
         }
     };
@@ -80,25 +99,35 @@ pub fn lower_network(prog: &mut Program, lib: &Library, overrides: &[Override], 
             projections: Arena::new(),
             records: Vec::new(),
             exprs: Arena::new(),
-            spans: Spans { network: decl.name.span, ..Default::default() },
+            spans: Spans {
+                network: decl.name.span,
+                ..Default::default()
+            },
         },
         pop_by_name: HashMap::new(),
         views: HashMap::new(),
         model_ids: HashMap::new(),
         param_spans: HashMap::new(),
+        poisoned: Default::default(),
     };
     cx.params(prog, &decl, overrides);
     for item in &decl.items {
         match item {
             NetItem::Timestep(e) => {
                 cx.net.spans.timestep = e.span;
-                if let Some(v) = cx.ok(cx.env.number(e, Dim::TIME, "the timestep").map_err(|d| recode(d, "E0049"))) {
+                if let Some(v) = cx.ok(cx
+                    .env
+                    .number(e, Dim::TIME, "the timestep")
+                    .map_err(|d| recode(d, "E0049")))
+                {
                     if v > 0.0 && v.is_finite() {
                         cx.net.timestep = v;
                     } else {
-                        cx.diags.push(Diagnostic::error("E0049", "the timestep must be a positive time")
-                            .primary(e.span, "not positive")
-                            .help("PyNN and NEST default to `timestep 0.1 ms`"));
+                        cx.diags.push(
+                            Diagnostic::error("E0049", "the timestep must be a positive time")
+                                .primary(e.span, "not positive")
+                                .help("PyNN and NEST default to `timestep 0.1 ms`"),
+                        );
                     }
                 }
             }
@@ -118,7 +147,10 @@ pub fn lower_network(prog: &mut Program, lib: &Library, overrides: &[Override], 
                     if let Some(prev) = cx.name_taken(&name.name) {
                         cx.diags.push(duplicate(&name.name, name.span, prev));
                     } else {
-                        cx.net.views.push(View { name: name.name.clone(), selection: s.0.clone() });
+                        cx.net.views.push(View {
+                            name: name.name.clone(),
+                            selection: s.0.clone(),
+                        });
                         cx.views.insert(name.name.clone(), (s.0, name.span));
                     }
                 }
@@ -137,9 +169,14 @@ pub fn lower_network(prog: &mut Program, lib: &Library, overrides: &[Override], 
     for p in &cx.net.params {
         if !used.contains(&p.name) {
             let span = cx.param_spans.get(&p.name).copied().unwrap_or(Span::DUMMY);
-            cx.diags.push(Diagnostic::warning("W0001", format!("network parameter `{}` is never used", p.name))
+            cx.diags.push(
+                Diagnostic::warning(
+                    "W0001",
+                    format!("network parameter `{}` is never used", p.name),
+                )
                 .primary(span, "declared here")
-                .help("use it in a size, value or connector, or remove it"));
+                .help("use it in a size, value or connector, or remove it"),
+            );
         }
     }
     let failed = cx.diags.iter().any(Diagnostic::is_error);
@@ -183,7 +220,13 @@ impl Net<'_> {
         for o in overrides {
             let Some((ident, _)) = declared.iter().find(|(p, _)| p.name == o.name) else {
                 let names: Vec<&str> = declared.iter().map(|(p, _)| p.name.as_str()).collect();
-                let mut d = Diagnostic::error("E0051", format!("`--set {}`: the network has no parameter `{}`", o.name, o.name));
+                let mut d = Diagnostic::error(
+                    "E0051",
+                    format!(
+                        "`--set {}`: the network has no parameter `{}`",
+                        o.name, o.name
+                    ),
+                );
                 d = match did_you_mean(&o.name, names.iter().copied()) {
                     Some(h) => d.help(h),
                     None if names.is_empty() => d.help("this network declares no `param`s"),
@@ -192,13 +235,19 @@ impl Net<'_> {
                 self.diags.push(d);
                 continue;
             };
-            let id = prog.sources.add(format!("<--set {}>", o.name), o.value.clone());
+            let id = prog
+                .sources
+                .add(format!("<--set {}>", o.name), o.value.clone());
             match parse_value(id, &o.value) {
                 Ok(e) => {
                     let _ = ident;
                     replaced.insert(o.name.clone(), e);
                 }
-                Err(d) => self.diags.push(Diagnostic { code: "E0051", message: format!("`--set {}`: {}", o.name, d.message), ..d }),
+                Err(d) => self.diags.push(Diagnostic {
+                    code: "E0051",
+                    message: format!("`--set {}`: {}", o.name, d.message),
+                    ..d
+                }),
             }
         }
         for (name, e) in declared {
@@ -213,19 +262,42 @@ impl Net<'_> {
                     if overridden {
                         if let Some(orig) = self.original_dim(decl, &name.name) {
                             if orig != d {
-                                self.diags.push(Diagnostic::error("E0051", format!("`--set {}`: expected {}, found {}", name.name, super::units::dim_text(Some(orig)), super::units::dim_text(Some(d))))
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        "E0051",
+                                        format!(
+                                            "`--set {}`: expected {}, found {}",
+                                            name.name,
+                                            super::units::dim_text(Some(orig)),
+                                            super::units::dim_text(Some(d))
+                                        ),
+                                    )
                                     .primary(expr.span, "wrong dimension")
                                     .secondary(name.span, "parameter declared here")
-                                    .help("give the value with the same unit as the declaration"));
+                                    .help("give the value with the same unit as the declaration"),
+                                );
                                 continue;
                             }
                         }
                     }
                     self.env.params.insert(name.name.clone(), (v, d));
-                    self.net.params.push(NetParam { name: name.name.clone(), value: v, dim: d, overridden });
+                    self.net.params.push(NetParam {
+                        name: name.name.clone(),
+                        value: v,
+                        dim: d,
+                        overridden,
+                    });
                 }
-                Ok(other) => self.diags.push(super::consts::not_number(&other, expr.span, "as a parameter value")),
-                Err(d) => self.diags.push(if overridden { Diagnostic { code: "E0051", ..d } } else { d }),
+                Ok(other) => self.diags.push(super::consts::not_number(
+                    &other,
+                    expr.span,
+                    "as a parameter value",
+                )),
+                Err(d) => self.diags.push(if overridden {
+                    Diagnostic { code: "E0051", ..d }
+                } else {
+                    d
+                }),
             }
         }
     }
@@ -262,19 +334,40 @@ impl Net<'_> {
     }
 
     fn population(&mut self, p: &ast::PopulationDecl) {
+        let before = self.diags.iter().filter(|d| d.is_error()).count();
+        self.population_inner(p);
+        if !self.pop_by_name.contains_key(&p.name.name)
+            && self.diags.iter().filter(|d| d.is_error()).count() > before
+        {
+            self.poisoned.insert(p.name.name.clone());
+        }
+    }
+
+    fn population_inner(&mut self, p: &ast::PopulationDecl) {
         if let Some(prev) = self.name_taken(&p.name.name) {
             self.diags.push(duplicate(&p.name.name, p.name.span, prev));
             return;
         }
         let size = self.ok(self.env.whole(&p.size, "a population size"));
-        let Some(mid) = self.model(&p.model) else { return };
+        let Some(mid) = self.model(&p.model) else {
+            return;
+        };
         let Some(size) = size else { return };
         let size = match u32::try_from(size) {
             Ok(s) if s > 0 => s,
             _ => {
-                self.diags.push(Diagnostic::error("E0040", format!("population `{}` must have between 1 and {} neurons, found {size}", p.name.name, u32::MAX))
+                self.diags.push(
+                    Diagnostic::error(
+                        "E0040",
+                        format!(
+                            "population `{}` must have between 1 and {} neurons, found {size}",
+                            p.name.name,
+                            u32::MAX
+                        ),
+                    )
                     .primary(p.size.span, "invalid size")
-                    .help("check the size expression and the parameters it uses"));
+                    .help("check the size expression and the parameters it uses"),
+                );
                 return;
             }
         };
@@ -286,7 +379,10 @@ impl Net<'_> {
                 .help("write `population` for neurons, or use a source model such as `SpikeSourcePoisson`"));
             return;
         }
-        let vcx = ValueCx { env: &self.env, dir: &self.dir };
+        let vcx = ValueCx {
+            env: &self.env,
+            dir: &self.dir,
+        };
         let structure = match &p.structure {
             Some(s) => match vcx.structure(s) {
                 Ok(s) => Some(s),
@@ -300,31 +396,53 @@ impl Net<'_> {
         let mut settings = Vec::new();
         let mut spans = Vec::new();
         for (name, value) in &p.settings {
-            if let Some(i) = p.settings.iter().position(|(n, _)| n.name == name.name).filter(|&i| !std::ptr::eq(&p.settings[i].0, name)) {
-                self.diags.push(duplicate(&name.name, name.span, p.settings[i].0.span));
+            if let Some(i) = p
+                .settings
+                .iter()
+                .position(|(n, _)| n.name == name.name)
+                .filter(|&i| !std::ptr::eq(&p.settings[i].0, name))
+            {
+                self.diags
+                    .push(duplicate(&name.name, name.span, p.settings[i].0.span));
                 continue;
             }
             let var = match (model.param(&name.name), model.state(&name.name)) {
                 (Some(h), _) => Var::Param(h),
                 (None, Some(h)) => Var::State(h),
                 (None, None) => {
-                    let mut names: Vec<&str> = model.params.iter().map(|(_, p)| p.name.as_str()).collect();
+                    let mut names: Vec<&str> =
+                        model.params.iter().map(|(_, p)| p.name.as_str()).collect();
                     names.extend(model.states.iter().map(|(_, s)| s.name.as_str()));
-                    let d = Diagnostic::error("E0015", format!("model `{}` has no parameter or state variable `{}`", model.name, name.name))
-                        .primary(name.span, "unknown name");
-                    self.diags.push(match did_you_mean(&name.name, names.iter().copied()) {
-                        Some(h) => d.help(h),
-                        None => d.help(format!("`{}` has: {}", model.name, names.join(", "))),
-                    });
+                    let d = Diagnostic::error(
+                        "E0015",
+                        format!(
+                            "model `{}` has no parameter or state variable `{}`",
+                            model.name, name.name
+                        ),
+                    )
+                    .primary(name.span, "unknown name");
+                    self.diags
+                        .push(match did_you_mean(&name.name, names.iter().copied()) {
+                            Some(h) => d.help(h),
+                            None => d.help(format!("`{}` has: {}", model.name, names.join(", "))),
+                        });
                     continue;
                 }
             };
             let result = match var {
                 Var::Param(h) => match &model.params[h].ty {
                     ParamType::SpikeTimes => vcx.spike_times(value, size).map(SettingValue::Times),
-                    ParamType::Scalar(d) => vcx.value(value, *d, &format!("`{}`", name.name)).map(SettingValue::Scalar),
+                    ParamType::Scalar(d) => vcx
+                        .value(value, *d, &format!("`{}`", name.name))
+                        .map(SettingValue::Scalar),
                 },
-                Var::State(h) => vcx.value(value, model.states[h].dim, &format!("the initial value of `{}`", name.name)).map(SettingValue::Scalar),
+                Var::State(h) => vcx
+                    .value(
+                        value,
+                        model.states[h].dim,
+                        &format!("the initial value of `{}`", name.name),
+                    )
+                    .map(SettingValue::Scalar),
             };
             match result {
                 Ok(v) => {
@@ -342,7 +460,13 @@ impl Net<'_> {
                     .help(format!("add `{} = ...` to the population's settings", param.name)));
             }
         }
-        let id = self.net.populations.append(Population { name: p.name.name.clone(), size, model: mid, settings, structure });
+        let id = self.net.populations.append(Population {
+            name: p.name.name.clone(),
+            size,
+            model: mid,
+            settings,
+            structure,
+        });
         self.net.spans.populations.push(p.name.span);
         self.net.spans.population_sizes.push(p.size.span);
         self.net.spans.settings.push(spans);
@@ -354,7 +478,11 @@ impl Net<'_> {
         match u32::try_from(v) {
             Ok(v) => Some(v),
             Err(_) => {
-                self.diags.push(Diagnostic::error("E0041", "index too large").primary(e.span, "beyond any population").help("population sizes fit in 32 bits"));
+                self.diags.push(
+                    Diagnostic::error("E0041", "index too large")
+                        .primary(e.span, "beyond any population")
+                        .help("population sizes fit in 32 bits"),
+                );
                 None
             }
         }
@@ -363,24 +491,43 @@ impl Net<'_> {
     /// Resolves one selection term to parts.
     fn term(&mut self, t: &SelectionTerm) -> Option<Vec<SelectionPart>> {
         let base: Vec<SelectionPart> = if let Some(&pid) = self.pop_by_name.get(&t.name.name) {
-            vec![SelectionPart { population: pid, indices: IndexSet::All }]
+            vec![SelectionPart {
+                population: pid,
+                indices: IndexSet::All,
+            }]
         } else if let Some((sel, _)) = self.views.get(&t.name.name) {
             sel.parts.clone()
+        } else if self.poisoned.contains(&t.name.name) {
+            return None;
         } else {
-            let names: Vec<&str> = self.pop_by_name.keys().chain(self.views.keys()).map(String::as_str).collect();
-            let d = Diagnostic::error("E0013", format!("unknown population or view `{}`", t.name.name)).primary(t.name.span, "not declared (before this point)");
+            let names: Vec<&str> = self
+                .pop_by_name
+                .keys()
+                .chain(self.views.keys())
+                .map(String::as_str)
+                .collect();
+            let d = Diagnostic::error(
+                "E0013",
+                format!("unknown population or view `{}`", t.name.name),
+            )
+            .primary(t.name.span, "not declared (before this point)");
             self.diags.push(match did_you_mean(&t.name.name, names) {
                 Some(h) => d.help(h),
                 None => d.help("declare it with `population`, `source` or `view` before using it"),
             });
             return None;
         };
-        let Some(index) = &t.index else { return Some(base) };
+        let Some(index) = &t.index else {
+            return Some(base);
+        };
         let picks: Vec<u32> = match index {
             IndexExpr::Range(a, b) => {
                 let (a, b) = (self.index(a)?, self.index(b)?);
                 if base.len() == 1 && base[0].indices == IndexSet::All {
-                    return Some(vec![SelectionPart { population: base[0].population, indices: IndexSet::Range(a, b) }]);
+                    return Some(vec![SelectionPart {
+                        population: base[0].population,
+                        indices: IndexSet::Range(a, b),
+                    }]);
                 }
                 if b < a {
                     Vec::new()
@@ -394,7 +541,10 @@ impl Net<'_> {
                     v.push(self.index(i)?);
                 }
                 if base.len() == 1 && base[0].indices == IndexSet::All {
-                    return Some(vec![SelectionPart { population: base[0].population, indices: IndexSet::List(v) }]);
+                    return Some(vec![SelectionPart {
+                        population: base[0].population,
+                        indices: IndexSet::List(v),
+                    }]);
                 }
                 v
             }
@@ -415,18 +565,40 @@ impl Net<'_> {
         let mut parts: Vec<SelectionPart> = Vec::new();
         for k in picks {
             let Some(&(pop, i)) = flat.get(k as usize) else {
-                self.diags.push(Diagnostic::error("E0041", format!("index {k} is out of range for view `{}` ({} neurons)", t.name.name, flat.len()))
+                self.diags.push(
+                    Diagnostic::error(
+                        "E0041",
+                        format!(
+                            "index {k} is out of range for view `{}` ({} neurons)",
+                            t.name.name,
+                            flat.len()
+                        ),
+                    )
                     .primary(t.span, "out of range")
-                    .help("indices start at 0; slices `a..b` exclude b"));
+                    .help("indices start at 0; slices `a..b` exclude b"),
+                );
                 return None;
             };
             match parts.last_mut() {
-                Some(SelectionPart { population, indices: IndexSet::List(v) }) if *population == pop => v.push(i),
-                _ => parts.push(SelectionPart { population: pop, indices: IndexSet::List(vec![i]) }),
+                Some(SelectionPart {
+                    population,
+                    indices: IndexSet::List(v),
+                }) if *population == pop => v.push(i),
+                _ => parts.push(SelectionPart {
+                    population: pop,
+                    indices: IndexSet::List(vec![i]),
+                }),
             }
         }
         if parts.is_empty() {
-            self.diags.push(Diagnostic::error("E0041", format!("the selection of view `{}` is empty", t.name.name)).primary(t.span, "selects no neurons").help("slices `a..b` need a < b"));
+            self.diags.push(
+                Diagnostic::error(
+                    "E0041",
+                    format!("the selection of view `{}` is empty", t.name.name),
+                )
+                .primary(t.span, "selects no neurons")
+                .help("slices `a..b` need a < b"),
+            );
             return None;
         }
         Some(parts)
@@ -446,7 +618,9 @@ impl Net<'_> {
     fn connect(&mut self, c: &ConnectDecl) {
         let pre = self.selection(&c.pre);
         let post = self.selection(&c.post);
-        let (Some((pre, pre_spans)), Some((post, post_spans))) = (pre, post) else { return };
+        let (Some((pre, pre_spans)), Some((post, post_spans))) = (pre, post) else {
+            return;
+        };
         let mut port: Option<(String, Span)> = None;
         let mut weight_e = None;
         let mut delay_e = None;
@@ -460,17 +634,25 @@ impl Net<'_> {
             match key.name.as_str() {
                 "port" | "synapse" => {
                     let AK::Name(n) = &value.kind else {
-                        self.diags.push(Diagnostic::error("E0018", format!("`{}` takes a name", key.name))
-                            .primary(value.span, "not a name")
-                            .help(if key.name == "port" { "write e.g. `port excitatory`" } else { "write `synapse static`" }));
+                        self.diags.push(
+                            Diagnostic::error("E0018", format!("`{}` takes a name", key.name))
+                                .primary(value.span, "not a name")
+                                .help(if key.name == "port" {
+                                    "write e.g. `port excitatory`"
+                                } else {
+                                    "write `synapse static`"
+                                }),
+                        );
                         continue;
                     };
                     if key.name == "port" {
                         port = Some((n.clone(), value.span));
                     } else if n != "static" {
-                        self.diags.push(Diagnostic::error("E0016", format!("unknown synapse model `{n}`"))
-                            .primary(value.span, "not a synapse model")
-                            .help("the synapse models available are: static"));
+                        self.diags.push(
+                            Diagnostic::error("E0016", format!("unknown synapse model `{n}`"))
+                                .primary(value.span, "not a synapse model")
+                                .help("the synapse models available are: static"),
+                        );
                     }
                 }
                 "weight" => weight_e = Some(value),
@@ -478,7 +660,21 @@ impl Net<'_> {
             }
         }
         // The port: named, or the only port of the target model(s).
-        let post_models: Vec<_> = post.parts.iter().map(|p| self.net.populations[p.population].model).collect();
+        let post_models: Vec<_> = post
+            .parts
+            .iter()
+            .map(|p| self.net.populations[p.population].model)
+            .collect();
+        if let Some(i) = post_models
+            .iter()
+            .position(|m| self.net.models[*m].is_source())
+        {
+            let pop = &self.net.populations[post.parts[i].population];
+            self.diags.push(Diagnostic::error("E0044", format!("population `{}` is a spike source and cannot receive synapses", pop.name))
+                .primary(post_spans[i], "a spike source")
+                .help("spike sources only send spikes: swap the direction, or target a neuron population"));
+            return;
+        }
         let (port_name, _port_span) = match port {
             Some((n, span)) => {
                 let mut missing = None;
@@ -492,12 +688,20 @@ impl Net<'_> {
                     }
                 }
                 if let Some(model) = missing {
-                    let names: Vec<&str> = model.dynamics().map(|d| d.ports.iter().map(|p| p.name.as_str()).collect()).unwrap_or_default();
-                    let d = Diagnostic::error("E0014", format!("model `{}` has no input port `{n}`", model.name)).primary(span, "unknown port");
-                    self.diags.push(match did_you_mean(&n, names.iter().copied()) {
-                        Some(h) => d.help(h),
-                        None => d.help(format!("its ports are: {}", names.join(", "))),
-                    });
+                    let names: Vec<&str> = model
+                        .dynamics()
+                        .map(|d| d.ports.iter().map(|p| p.name.as_str()).collect())
+                        .unwrap_or_default();
+                    let d = Diagnostic::error(
+                        "E0014",
+                        format!("model `{}` has no input port `{n}`", model.name),
+                    )
+                    .primary(span, "unknown port");
+                    self.diags
+                        .push(match did_you_mean(&n, names.iter().copied()) {
+                            Some(h) => d.help(h),
+                            None => d.help(format!("its ports are: {}", names.join(", "))),
+                        });
                     return;
                 }
                 (n, span)
@@ -507,7 +711,8 @@ impl Net<'_> {
                 match first.dynamics().map(|d| d.ports.as_slice()) {
                     Some([only]) => (only.name.clone(), c.span),
                     Some(ports) if !ports.is_empty() => {
-                        let names: Vec<String> = ports.iter().map(|p| format!("`{}`", p.name)).collect();
+                        let names: Vec<String> =
+                            ports.iter().map(|p| format!("`{}`", p.name)).collect();
                         self.diags.push(Diagnostic::error("E0043", format!("model `{}` has several input ports; say which one this projection uses", first.name))
                             .primary(c.span, "no `port` given")
                             .help(format!("add `port NAME` to the projection's settings; ports: {}", names.join(", "))));
@@ -522,7 +727,10 @@ impl Net<'_> {
             .find_map(|m| self.net.models[*m].port(&port_name).map(|p| p.weight_dim))
             .unwrap_or(Dim::NONE);
         let connector = self.connector(&c.connector, weight_dim);
-        let vcx = ValueCx { env: &self.env, dir: &self.dir };
+        let vcx = ValueCx {
+            env: &self.env,
+            dir: &self.dir,
+        };
         let weight = match weight_e {
             Some(e) => vcx.value(e, weight_dim, &format!("a weight on port `{}`", port_name)),
             None => Ok(ValueSpec::Const(0.0)),
@@ -531,23 +739,56 @@ impl Net<'_> {
             Some(e) => vcx.value(e, Dim::TIME, "a delay"),
             None => Ok(ValueSpec::Const(self.net.timestep)),
         };
-        let (Some(connector), Some(weight), Some(delay)) = (connector, self.ok(weight), self.ok(delay)) else { return };
+        let (Some(connector), Some(weight), Some(delay)) =
+            (connector, self.ok(weight), self.ok(delay))
+        else {
+            return;
+        };
         let name = match &c.name {
             Some(n) => n.name.clone(),
             None => {
                 let base = format!("{}->{}", sel_name(&c.pre), sel_name(&c.post));
-                let k = self.net.projections.iter().filter(|(_, p)| p.name == base || p.name.starts_with(&format!("{base}#"))).count();
-                if k == 0 { base } else { format!("{base}#{}", k + 1) }
+                let k = self
+                    .net
+                    .projections
+                    .iter()
+                    .filter(|(_, p)| p.name == base || p.name.starts_with(&format!("{base}#")))
+                    .count();
+                if k == 0 {
+                    base
+                } else {
+                    format!("{base}#{}", k + 1)
+                }
             }
         };
         if let Some(named) = &c.name {
-            if let Some((_, _)) = self.net.projections.iter().find(|(_, p)| p.name == named.name) {
-                let prev = self.net.projections.iter().position(|(_, p)| p.name == named.name).map(|i| self.net.spans.projections[i]).unwrap_or(Span::DUMMY);
+            if let Some((_, _)) = self
+                .net
+                .projections
+                .iter()
+                .find(|(_, p)| p.name == named.name)
+            {
+                let prev = self
+                    .net
+                    .projections
+                    .iter()
+                    .position(|(_, p)| p.name == named.name)
+                    .map(|i| self.net.spans.projections[i])
+                    .unwrap_or(Span::DUMMY);
                 self.diags.push(duplicate(&named.name, named.span, prev));
                 return;
             }
         }
-        self.net.projections.append(Projection { name, pre, post, connector, port: port_name, weight, delay, synapse: SynapseKind::Static });
+        self.net.projections.append(Projection {
+            name,
+            pre,
+            post,
+            connector,
+            port: port_name,
+            weight,
+            delay,
+            synapse: SynapseKind::Static,
+        });
         let sp = &mut self.net.spans;
         sp.projections.push(c.span);
         sp.connectors.push(c.connector.span);
@@ -560,17 +801,35 @@ impl Net<'_> {
 
     fn connector(&mut self, e: &Expr, weight_dim: Dim) -> Option<Connector> {
         let AK::Call { callee, args } = &e.kind else {
-            self.diags.push(Diagnostic::error("E0016", "expected a connector such as `fixed_probability(0.1)`").primary(e.span, "not a connector").help(format!("connectors: {}", CONNECTORS.join(", "))));
+            self.diags.push(
+                Diagnostic::error(
+                    "E0016",
+                    "expected a connector such as `fixed_probability(0.1)`",
+                )
+                .primary(e.span, "not a connector")
+                .help(format!("connectors: {}", CONNECTORS.join(", "))),
+            );
             return None;
         };
         let r = self.connector_call(&callee.name, callee.span, e.span, args, weight_dim);
         self.ok(r)
     }
 
-    fn connector_call(&mut self, name: &str, name_span: Span, span: Span, args: &[ast::Arg], weight_dim: Dim) -> Result<Connector, Diagnostic> {
+    fn connector_call(
+        &mut self,
+        name: &str,
+        name_span: Span,
+        span: Span,
+        args: &[ast::Arg],
+        weight_dim: Dim,
+    ) -> Result<Connector, Diagnostic> {
         let env = &self.env;
-        let flag = |slot: Option<&Expr>, name: &str, default: bool| slot.map_or(Ok(default), |e| env.boolean(e, name));
-        let prob = |e: &Expr| -> Result<f64, Diagnostic> { env.number(e, Dim::NONE, "a connection probability") };
+        let flag = |slot: Option<&Expr>, name: &str, default: bool| {
+            slot.map_or(Ok(default), |e| env.boolean(e, name))
+        };
+        let prob = |e: &Expr| -> Result<f64, Diagnostic> {
+            env.number(e, Dim::NONE, "a connection probability")
+        };
         Ok(match name {
             "one_to_one" => {
                 bind(name, span, args, &[], 0)?;
@@ -578,11 +837,16 @@ impl Net<'_> {
             }
             "all_to_all" => {
                 let s = bind(name, span, args, &["autapses"], 0)?;
-                Connector::AllToAll { autapses: flag(s[0], "autapses", true)? }
+                Connector::AllToAll {
+                    autapses: flag(s[0], "autapses", true)?,
+                }
             }
             "fixed_probability" => {
                 let s = bind(name, span, args, &["p", "autapses"], 1)?;
-                Connector::FixedProbability { p: prob(s[0].expect("bound"))?, autapses: flag(s[1], "autapses", true)? }
+                Connector::FixedProbability {
+                    p: prob(s[0].expect("bound"))?,
+                    autapses: flag(s[1], "autapses", true)?,
+                }
             }
             "fixed_number_pre" | "fixed_number_post" | "fixed_total_number" => {
                 let s = bind(name, span, args, &["n", "autapses", "multapses"], 1)?;
@@ -590,9 +854,21 @@ impl Net<'_> {
                 let autapses = flag(s[1], "autapses", true)?;
                 let multapses = flag(s[2], "multapses", name == "fixed_total_number")?;
                 match name {
-                    "fixed_number_pre" => Connector::FixedNumberPre { n, autapses, multapses },
-                    "fixed_number_post" => Connector::FixedNumberPost { n, autapses, multapses },
-                    _ => Connector::FixedTotalNumber { n, autapses, multapses },
+                    "fixed_number_pre" => Connector::FixedNumberPre {
+                        n,
+                        autapses,
+                        multapses,
+                    },
+                    "fixed_number_post" => Connector::FixedNumberPost {
+                        n,
+                        autapses,
+                        multapses,
+                    },
+                    _ => Connector::FixedTotalNumber {
+                        n,
+                        autapses,
+                        multapses,
+                    },
                 }
             }
             "distance_dependent" => {
@@ -602,26 +878,46 @@ impl Net<'_> {
                 let d = dims::expect_num(t, pe.span, "as a connection probability")?;
                 if let Some(d) = d {
                     if !d.is_none() {
-                        return Err(wrong_dim(pe.span, "a connection probability", Dim::NONE, d).note("`d` is the distance in um; write e.g. `exp(-d / 100 um)`"));
+                        return Err(wrong_dim(pe.span, "a connection probability", Dim::NONE, d)
+                            .note("`d` is the distance in um; write e.g. `exp(-d / 100 um)`"));
                     }
                 }
                 let _ = Ty::Bool;
-                Connector::DistanceDependent { probability: id, autapses: flag(s[1], "autapses", true)? }
+                Connector::DistanceDependent {
+                    probability: id,
+                    autapses: flag(s[1], "autapses", true)?,
+                }
             }
             "from_list" => {
                 let s = bind(name, span, args, &["connections"], 1)?;
                 let le = s[0].expect("bound");
                 let Const::List(items) = env.eval(le)? else {
-                    return Err(Diagnostic::error("E0018", "`from_list` takes a list of tuples").primary(le.span, "not a list").help("write `from_list([(0, 1), (1, 2, 0.5 nA, 1 ms)])`"));
+                    return Err(
+                        Diagnostic::error("E0018", "`from_list` takes a list of tuples")
+                            .primary(le.span, "not a list")
+                            .help("write `from_list([(0, 1), (1, 2, 0.5 nA, 1 ms)])`"),
+                    );
                 };
                 let mut conns = Vec::new();
                 for (item, ispan) in items {
                     let fields = match item {
                         Const::Tuple(f) => f,
-                        _ => return Err(Diagnostic::error("E0018", "each connection is a tuple `(pre, post[, weight[, delay]])`").primary(ispan, "not a tuple").help("write `(0, 1)` or `(0, 1, 0.5 nA, 1 ms)`")),
+                        _ => {
+                            return Err(Diagnostic::error(
+                                "E0018",
+                                "each connection is a tuple `(pre, post[, weight[, delay]])`",
+                            )
+                            .primary(ispan, "not a tuple")
+                            .help("write `(0, 1)` or `(0, 1, 0.5 nA, 1 ms)`"))
+                        }
                     };
                     if !(2..=4).contains(&fields.len()) {
-                        return Err(Diagnostic::error("E0017", format!("a connection has 2 to 4 fields, found {}", fields.len())).primary(ispan, "wrong number of fields").help("`(pre, post[, weight[, delay]])`"));
+                        return Err(Diagnostic::error(
+                            "E0017",
+                            format!("a connection has 2 to 4 fields, found {}", fields.len()),
+                        )
+                        .primary(ispan, "wrong number of fields")
+                        .help("`(pre, post[, weight[, delay]])`"));
                     }
                     let mut nums = Vec::new();
                     for (i, (f, fs)) in fields.iter().enumerate() {
@@ -639,17 +935,35 @@ impl Net<'_> {
                             }
                         }
                         if i < 2 && (*v < 0.0 || v.fract() != 0.0 || *v > u32::MAX as f64) {
-                            return Err(Diagnostic::error("E0040", format!("neuron index must be a non-negative whole number, found {v}")).primary(*fs, "not an index").help("indices start at 0"));
+                            return Err(Diagnostic::error(
+                                "E0040",
+                                format!(
+                                    "neuron index must be a non-negative whole number, found {v}"
+                                ),
+                            )
+                            .primary(*fs, "not an index")
+                            .help("indices start at 0"));
                         }
                         nums.push(*v);
                     }
-                    conns.push(ListedConnection { pre: nums[0] as u32, post: nums[1] as u32, weight: nums.get(2).copied(), delay: nums.get(3).copied() });
+                    conns.push(ListedConnection {
+                        pre: nums[0] as u32,
+                        post: nums[1] as u32,
+                        weight: nums.get(2).copied(),
+                        delay: nums.get(3).copied(),
+                    });
                 }
-                Connector::FromList { connections: conns, origin: None }
+                Connector::FromList {
+                    connections: conns,
+                    origin: None,
+                }
             }
             "from_file" => {
                 let s = bind(name, span, args, &["file"], 1)?;
-                let vcx = ValueCx { env, dir: &self.dir };
+                let vcx = ValueCx {
+                    env,
+                    dir: &self.dir,
+                };
                 let (file, fspan) = vcx.string(s[0].expect("bound"))?;
                 let table = super::csv::read_table(&self.dir, &file, fspan)?;
                 let pre = table.column("pre", fspan)?;
@@ -658,26 +972,45 @@ impl Net<'_> {
                 let d = table.names.iter().position(|n| n == "delay");
                 if let Some(w) = w {
                     if table.dims[w] != weight_dim {
-                        return Err(wrong_dim(fspan, "column `weight`", weight_dim, table.dims[w]).note("write the unit in the header, e.g. `weight[nA]`"));
+                        return Err(
+                            wrong_dim(fspan, "column `weight`", weight_dim, table.dims[w])
+                                .note("write the unit in the header, e.g. `weight[nA]`"),
+                        );
                     }
                 }
                 if let Some(d) = d {
                     if table.dims[d] != Dim::TIME {
-                        return Err(wrong_dim(fspan, "column `delay`", Dim::TIME, table.dims[d]).note("write the unit in the header: `delay[ms]`"));
+                        return Err(wrong_dim(fspan, "column `delay`", Dim::TIME, table.dims[d])
+                            .note("write the unit in the header: `delay[ms]`"));
                     }
                 }
                 let mut conns = Vec::new();
                 for row in &table.rows {
                     let (a, b) = (row[pre], row[post]);
-                    if a < 0.0 || b < 0.0 || a.fract() != 0.0 || b.fract() != 0.0 || a > u32::MAX as f64 || b > u32::MAX as f64 {
+                    if a < 0.0
+                        || b < 0.0
+                        || a.fract() != 0.0
+                        || b.fract() != 0.0
+                        || a > u32::MAX as f64
+                        || b > u32::MAX as f64
+                    {
                         return Err(Diagnostic::error("E0047", format!("`{file}`: neuron indices must be non-negative whole numbers, found ({a}, {b})")).primary(fspan, "in this file").help("indices start at 0"));
                     }
-                    conns.push(ListedConnection { pre: a as u32, post: b as u32, weight: w.map(|i| row[i]), delay: d.map(|i| row[i]) });
+                    conns.push(ListedConnection {
+                        pre: a as u32,
+                        post: b as u32,
+                        weight: w.map(|i| row[i]),
+                        delay: d.map(|i| row[i]),
+                    });
                 }
-                Connector::FromList { connections: conns, origin: Some(file) }
+                Connector::FromList {
+                    connections: conns,
+                    origin: Some(file),
+                }
             }
             other => {
-                let d = Diagnostic::error("E0016", format!("unknown connector `{other}`")).primary(name_span, "not a connector");
+                let d = Diagnostic::error("E0016", format!("unknown connector `{other}`"))
+                    .primary(name_span, "not a connector");
                 return Err(match did_you_mean(other, CONNECTORS.iter().copied()) {
                     Some(h) => d.help(h),
                     None => d.help(format!("connectors: {}", CONNECTORS.join(", "))),
@@ -687,10 +1020,19 @@ impl Net<'_> {
     }
 
     fn record(&mut self, r: &ast::RecordItem) {
-        let Some(parts) = self.term(&r.target) else { return };
-        let what = if r.var.name == "spikes" { Recordable::Spikes } else { Recordable::State(r.var.name.clone()) };
+        let Some(parts) = self.term(&r.target) else {
+            return;
+        };
+        let what = if r.var.name == "spikes" {
+            Recordable::Spikes
+        } else {
+            Recordable::State(r.var.name.clone())
+        };
         let n = parts.len();
-        self.net.records.push(Record { selection: Selection { parts }, what });
+        self.net.records.push(Record {
+            selection: Selection { parts },
+            what,
+        });
         self.net.spans.records.push(r.var.span);
         self.net.spans.record_parts.push(vec![r.target.span; n]);
     }
@@ -707,7 +1049,10 @@ impl Net<'_> {
             if let Connector::FromList { connections, .. } = &proj.connector {
                 delays.extend(connections.iter().filter_map(|c| c.delay));
             }
-            if let Some(d) = delays.iter().find(|d| **d >= 0.0 && **d < dt * (1.0 - 1e-9)) {
+            if let Some(d) = delays
+                .iter()
+                .find(|d| **d >= 0.0 && **d < dt * (1.0 - 1e-9))
+            {
                 self.diags.push(Diagnostic::warning("W0003", format!("delay {} ms is shorter than the timestep ({} ms)", spikec_ir::units::format_number(*d), spikec_ir::units::format_number(dt)))
                     .primary(span, "shorter than one step")
                     .help("spikes arrive one step late at the earliest: the delay is rounded up to the timestep; write it as at least the timestep"));
@@ -715,13 +1060,32 @@ impl Net<'_> {
                 let steps = **d / dt;
                 (steps - steps.round()).abs() > 1e-6 * steps.max(1.0)
             }) {
-                self.diags.push(Diagnostic::warning("W0004", format!("delay {} ms is not a whole number of timesteps ({} ms)", spikec_ir::units::format_number(*d), spikec_ir::units::format_number(dt)))
+                self.diags.push(
+                    Diagnostic::warning(
+                        "W0004",
+                        format!(
+                            "delay {} ms is not a whole number of timesteps ({} ms)",
+                            spikec_ir::units::format_number(*d),
+                            spikec_ir::units::format_number(dt)
+                        ),
+                    )
                     .primary(span, "rounded to the nearest step")
-                    .help("write the delay as a multiple of the timestep"));
+                    .help("write the delay as a multiple of the timestep"),
+                );
             }
         }
+        // After an error, projections may be missing: unused-population
+        // warnings would only add noise.
+        if self.diags.iter().any(Diagnostic::is_error) {
+            return;
+        }
         let mut used = vec![false; self.net.populations.len()];
-        let sels = self.net.projections.iter().flat_map(|(_, p)| [&p.pre, &p.post]).chain(self.net.records.iter().map(|r| &r.selection));
+        let sels = self
+            .net
+            .projections
+            .iter()
+            .flat_map(|(_, p)| [&p.pre, &p.post])
+            .chain(self.net.records.iter().map(|r| &r.selection));
         for s in sels {
             for p in &s.parts {
                 used[p.population.index()] = true;
@@ -729,20 +1093,51 @@ impl Net<'_> {
         }
         for (id, pop) in self.net.populations.iter() {
             if !used[id.index()] {
-                self.diags.push(Diagnostic::warning("W0002", format!("population `{}` is neither connected nor recorded", pop.name))
-                    .primary(self.net.spans.populations[id.index()], "has no effect on any output")
-                    .help(format!("connect it, `record {}.spikes`, or remove it", pop.name)));
+                self.diags.push(
+                    Diagnostic::warning(
+                        "W0002",
+                        format!(
+                            "population `{}` is neither connected nor recorded",
+                            pop.name
+                        ),
+                    )
+                    .primary(
+                        self.net.spans.populations[id.index()],
+                        "has no effect on any output",
+                    )
+                    .help(format!(
+                        "connect it, `record {}.spikes`, or remove it",
+                        pop.name
+                    )),
+                );
             }
         }
     }
 }
 
-const CONNECTORS: &[&str] = &["one_to_one", "all_to_all", "fixed_probability", "fixed_number_pre", "fixed_number_post", "fixed_total_number", "distance_dependent", "from_list", "from_file"];
+const CONNECTORS: &[&str] = &[
+    "one_to_one",
+    "all_to_all",
+    "fixed_probability",
+    "fixed_number_pre",
+    "fixed_number_post",
+    "fixed_total_number",
+    "distance_dependent",
+    "from_list",
+    "from_file",
+];
 
 fn sel_name(s: &SelectionExpr) -> String {
-    s.terms.iter().map(|t| t.name.name.clone()).collect::<Vec<_>>().join("+")
+    s.terms
+        .iter()
+        .map(|t| t.name.name.clone())
+        .collect::<Vec<_>>()
+        .join("+")
 }
 
 fn port_name_span(settings: &[(ast::Ident, Expr)], default: Span) -> Span {
-    settings.iter().find(|(k, _)| k.name == "port").map_or(default, |(_, v)| v.span)
+    settings
+        .iter()
+        .find(|(k, _)| k.name == "port")
+        .map_or(default, |(_, v)| v.span)
 }

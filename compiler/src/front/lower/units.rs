@@ -14,14 +14,15 @@ pub fn resolve_units(units: &[UnitFactor]) -> Result<(Dim, i32), Diagnostic> {
         let Some(u) = lookup_unit(&f.name) else {
             return Err(unknown_unit(&f.name, f.span));
         };
-        dim = dim.mul(u.dim.powi(f.exp));
+        dim = dim.times(u.dim.powi(f.exp));
         exp10 = exp10.saturating_add(u.exp10.saturating_mul(f.exp));
     }
     Ok((dim, exp10))
 }
 
 fn unknown_unit(name: &str, span: Span) -> Diagnostic {
-    let d = Diagnostic::error("E0003", format!("unknown unit `{name}`")).primary(span, "not a unit");
+    let d =
+        Diagnostic::error("E0003", format!("unknown unit `{name}`")).primary(span, "not a unit");
     if let Some(h) = did_you_mean(name, UNITS.iter().map(|u| u.name)) {
         d.help(format!("{h} (units are case-sensitive)"))
     } else {
@@ -32,16 +33,22 @@ fn unknown_unit(name: &str, span: Span) -> Diagnostic {
 }
 
 /// Converts a literal with its units to a canonical value.
-pub fn literal_value(text: &str, units: &[UnitFactor], span: Span) -> Result<(f64, Dim), Diagnostic> {
+pub fn literal_value(
+    text: &str,
+    units: &[UnitFactor],
+    span: Span,
+) -> Result<(f64, Dim), Diagnostic> {
     let (dim, exp10) = resolve_units(units)?;
     if text == "inf" {
         return Ok((f64::INFINITY, dim));
     }
     match exact_decimal(text, exp10) {
         Some(v) if v.is_finite() => Ok((v, dim)),
-        _ => Err(Diagnostic::error("E0002", format!("number `{text}` is out of range"))
-            .primary(span, "too large to represent")
-            .help("write `inf` for an unbounded value, or use a smaller unit")),
+        _ => Err(
+            Diagnostic::error("E0002", format!("number `{text}` is out of range"))
+                .primary(span, "too large to represent")
+                .help("write `inf` for an unbounded value, or use a smaller unit"),
+        ),
     }
 }
 

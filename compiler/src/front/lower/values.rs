@@ -15,47 +15,88 @@ use spikec_ir::{Dim, Span};
 
 /// Binds call arguments to parameter names: positional first, then named.
 /// Returns one slot per name; `required` leading names must be present.
-pub fn bind<'a>(callee: &str, call_span: Span, args: &'a [Arg], names: &[&str], required: usize) -> Result<Vec<Option<&'a Expr>>, Diagnostic> {
+pub fn bind<'a>(
+    callee: &str,
+    call_span: Span,
+    args: &'a [Arg],
+    names: &[&str],
+    required: usize,
+) -> Result<Vec<Option<&'a Expr>>, Diagnostic> {
     let mut slots: Vec<Option<&Expr>> = vec![None; names.len()];
-    let signature = || format!("`{callee}({})`", names.iter().enumerate().map(|(i, n)| if i < required { n.to_string() } else { format!("{n} = ...") }).collect::<Vec<_>>().join(", "));
+    let signature = || {
+        format!(
+            "`{callee}({})`",
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| if i < required {
+                    n.to_string()
+                } else {
+                    format!("{n} = ...")
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     let mut seen_named = false;
     for (i, a) in args.iter().enumerate() {
         match &a.name {
             None => {
                 if seen_named {
-                    return Err(Diagnostic::error("E0017", "positional argument after a named one")
-                        .primary(a.value.span, "positional")
-                        .help(format!("the signature is {}", signature())));
+                    return Err(Diagnostic::error(
+                        "E0017",
+                        "positional argument after a named one",
+                    )
+                    .primary(a.value.span, "positional")
+                    .help(format!("the signature is {}", signature())));
                 }
                 if i >= names.len() {
-                    return Err(Diagnostic::error("E0017", format!("`{callee}` takes at most {} argument{}, but {} were given", names.len(), if names.len() == 1 { "" } else { "s" }, args.len()))
-                        .primary(a.value.span, "unexpected argument")
-                        .help(format!("the signature is {}", signature())));
+                    return Err(Diagnostic::error(
+                        "E0017",
+                        format!(
+                            "`{callee}` takes at most {} argument{}, but {} were given",
+                            names.len(),
+                            if names.len() == 1 { "" } else { "s" },
+                            args.len()
+                        ),
+                    )
+                    .primary(a.value.span, "unexpected argument")
+                    .help(format!("the signature is {}", signature())));
                 }
                 slots[i] = Some(&a.value);
             }
             Some(n) => {
                 seen_named = true;
                 let Some(j) = names.iter().position(|x| *x == n.name) else {
-                    let d = Diagnostic::error("E0017", format!("`{callee}` has no argument `{}`", n.name)).primary(n.span, "unknown argument");
+                    let d = Diagnostic::error(
+                        "E0017",
+                        format!("`{callee}` has no argument `{}`", n.name),
+                    )
+                    .primary(n.span, "unknown argument");
                     return Err(match did_you_mean(&n.name, names.iter().copied()) {
                         Some(h) => d.help(format!("{h} the signature is {}", signature())),
                         None => d.help(format!("the signature is {}", signature())),
                     });
                 };
                 if slots[j].is_some() {
-                    return Err(Diagnostic::error("E0017", format!("argument `{}` is given twice", n.name))
-                        .primary(n.span, "given again here")
-                        .help(format!("the signature is {}", signature())));
+                    return Err(Diagnostic::error(
+                        "E0017",
+                        format!("argument `{}` is given twice", n.name),
+                    )
+                    .primary(n.span, "given again here")
+                    .help(format!("the signature is {}", signature())));
                 }
                 slots[j] = Some(&a.value);
             }
         }
     }
     if let Some(missing) = (0..required).find(|&i| slots[i].is_none()) {
-        return Err(Diagnostic::error("E0017", format!("`{callee}` needs the argument `{}`", names[missing]))
-            .primary(call_span, "missing argument")
-            .help(format!("the signature is {}", signature())));
+        return Err(Diagnostic::error(
+            "E0017",
+            format!("`{callee}` needs the argument `{}`", names[missing]),
+        )
+        .primary(call_span, "missing argument")
+        .help(format!("the signature is {}", signature())));
     }
     Ok(slots)
 }
@@ -73,7 +114,9 @@ impl ValueCx<'_> {
     pub fn value(&self, e: &Expr, want: Dim, what: &str) -> Result<ValueSpec, Diagnostic> {
         if let AK::Call { callee, args } = &e.kind {
             if let Some(kind) = DistKind::from_name(&callee.name) {
-                return self.distribution(kind, &callee.name, e.span, args, want).map(ValueSpec::Random);
+                return self
+                    .distribution(kind, &callee.name, e.span, args, want)
+                    .map(ValueSpec::Random);
             }
             if callee.name == "csv" {
                 let slots = bind("csv", e.span, args, &["file", "column"], 2)?;
@@ -82,13 +125,26 @@ impl ValueCx<'_> {
                 let table = read_table(self.dir, &file, fspan)?;
                 let c = table.column(&col, cspan)?;
                 if table.dims[c] != want {
-                    return Err(wrong_dim(cspan, &format!("column `{col}` for {what}"), want, table.dims[c])
-                        .note("a column's unit is written in its header, e.g. `I_e[pA]`"));
+                    return Err(wrong_dim(
+                        cspan,
+                        &format!("column `{col}` for {what}"),
+                        want,
+                        table.dims[c],
+                    )
+                    .note("a column's unit is written in its header, e.g. `I_e[pA]`"));
                 }
-                return Ok(ValueSpec::Column { origin: format!("{file}:{col}"), values: table.values(c) });
+                return Ok(ValueSpec::Column {
+                    origin: format!("{file}:{col}"),
+                    values: table.values(c),
+                });
             }
         }
-        if let AK::Binary { op: BinOp::Mul, lhs, rhs } = &e.kind {
+        if let AK::Binary {
+            op: BinOp::Mul,
+            lhs,
+            rhs,
+        } = &e.kind
+        {
             // `distribution * quantity` or `quantity * distribution`.
             for (d, q) in [(lhs, rhs), (rhs, lhs)] {
                 if let AK::Call { callee, args } = &d.kind {
@@ -97,8 +153,9 @@ impl ValueCx<'_> {
                             Const::Num(v, d) => (v, d.unwrap_or(Dim::NONE)),
                             other => return Err(not_number(&other, q.span, "as a scale")),
                         };
-                        let mut dist = self.distribution(kind, &callee.name, d.span, args, want.div(sdim))?;
-                        dist.scale = scale;
+                        let mut dist =
+                            self.distribution(kind, &callee.name, d.span, args, want.per(sdim))?;
+                        dist.scale = Some(scale);
                         return Ok(ValueSpec::Random(dist));
                     }
                 }
@@ -117,16 +174,44 @@ impl ValueCx<'_> {
         }
     }
 
-    fn distribution(&self, kind: DistKind, name: &str, span: Span, args: &[Arg], want: Dim) -> Result<Distribution, Diagnostic> {
+    fn distribution(
+        &self,
+        kind: DistKind,
+        name: &str,
+        span: Span,
+        args: &[Arg],
+        want: Dim,
+    ) -> Result<Distribution, Diagnostic> {
         let names = kind.arg_names();
+        if !want.is_none() && !kind.arg_has_value_dim().contains(&true) {
+            return Err(Diagnostic::error(
+                "E0022",
+                format!(
+                    "`{name}` draws pure numbers, but {} is needed",
+                    super::units::dim_text(Some(want))
+                ),
+            )
+            .primary(span, "dimensionless draws")
+            .help(format!(
+                "multiply by a quantity to give the draws a unit, e.g. `{name}(...) * 1 {}`",
+                want.canonical_unit()
+            )));
+        }
         let slots = bind(name, span, args, names, names.len())?;
         let mut vals = Vec::new();
         for ((slot, has_dim), arg_name) in slots.iter().zip(kind.arg_has_value_dim()).zip(names) {
             let e = slot.expect("bound");
             let d = if *has_dim { want } else { Dim::NONE };
-            vals.push(self.env.number(e, d, &format!("`{arg_name}` of `{name}`"))?);
+            vals.push(
+                self.env
+                    .number(e, d, &format!("`{arg_name}` of `{name}`"))?,
+            );
         }
-        Ok(Distribution { kind, args: vals, scale: 1.0 })
+        Ok(Distribution {
+            kind,
+            args: vals,
+            scale: None,
+        })
     }
 
     /// A string literal.
@@ -150,15 +235,19 @@ impl ValueCx<'_> {
                 let n = table.column("neuron", fspan)?;
                 let t = table.column("time", fspan)?;
                 if table.dims[t] != Dim::TIME {
-                    return Err(wrong_dim(fspan, "column `time`", Dim::TIME, table.dims[t]).note("write the unit in the header: `time[ms]`"));
+                    return Err(wrong_dim(fspan, "column `time`", Dim::TIME, table.dims[t])
+                        .note("write the unit in the header: `time[ms]`"));
                 }
                 let mut trains = vec![Vec::new(); size as usize];
                 for row in &table.rows {
                     let i = row[n];
                     if i < 0.0 || i.fract() != 0.0 || i >= size as f64 {
-                        return Err(Diagnostic::error("E0041", format!("`{file}` names neuron {i}, but the population has {size}"))
-                            .primary(fspan, "in this file")
-                            .help("neuron indices start at 0"));
+                        return Err(Diagnostic::error(
+                            "E0041",
+                            format!("`{file}` names neuron {i}, but the population has {size}"),
+                        )
+                        .primary(fspan, "in this file")
+                        .help("neuron indices start at 0"));
                     }
                     trains[i as usize].push(row[t]);
                 }
@@ -199,9 +288,12 @@ impl ValueCx<'_> {
                 match c {
                     Const::List(l) => trains.push(times(l)?),
                     _ => {
-                        return Err(Diagnostic::error("E0018", "mixed spike-time list: give only times, or only lists of times")
-                            .primary(*s, "not a list")
-                            .help("write `[[1 ms], [2 ms, 3 ms]]` for one list per neuron"))
+                        return Err(Diagnostic::error(
+                            "E0018",
+                            "mixed spike-time list: give only times, or only lists of times",
+                        )
+                        .primary(*s, "not a list")
+                        .help("write `[[1 ms], [2 ms, 3 ms]]` for one list per neuron"))
                     }
                 }
             }
@@ -214,7 +306,12 @@ impl ValueCx<'_> {
     /// A structure call (`grid2d(dx = 10 um)`).
     pub fn structure(&self, e: &Expr) -> Result<Structure, Diagnostic> {
         let AK::Call { callee, args } = &e.kind else {
-            return Err(Diagnostic::error("E0016", "expected a structure such as `grid2d(dx = 10 um)`").primary(e.span, "not a structure").help("structures: line, grid2d, grid3d, random_box"));
+            return Err(Diagnostic::error(
+                "E0016",
+                "expected a structure such as `grid2d(dx = 10 um)`",
+            )
+            .primary(e.span, "not a structure")
+            .help("structures: line, grid2d, grid3d, random_box"));
         };
         let len = |slot: Option<&Expr>, default: f64, what: &str| -> Result<f64, Diagnostic> {
             slot.map_or(Ok(default), |x| self.env.number(x, Dim::LENGTH, what))
@@ -225,26 +322,60 @@ impl ValueCx<'_> {
         Ok(match callee.name.as_str() {
             "line" => {
                 let s = bind("line", e.span, args, &["dx", "x0"], 0)?;
-                Structure::Line { dx: len(s[0], 1.0, "dx")?, x0: len(s[1], 0.0, "x0")? }
+                Structure::Line {
+                    dx: len(s[0], 1.0, "dx")?,
+                    x0: len(s[1], 0.0, "x0")?,
+                }
             }
             "grid2d" => {
-                let s = bind("grid2d", e.span, args, &["aspect_ratio", "dx", "dy", "x0", "y0"], 0)?;
-                Structure::Grid2d { aspect_ratio: ratio(s[0], "aspect_ratio")?, dx: len(s[1], 1.0, "dx")?, dy: len(s[2], 1.0, "dy")?, x0: len(s[3], 0.0, "x0")?, y0: len(s[4], 0.0, "y0")? }
+                let s = bind(
+                    "grid2d",
+                    e.span,
+                    args,
+                    &["aspect_ratio", "dx", "dy", "x0", "y0"],
+                    0,
+                )?;
+                Structure::Grid2d {
+                    aspect_ratio: ratio(s[0], "aspect_ratio")?,
+                    dx: len(s[1], 1.0, "dx")?,
+                    dy: len(s[2], 1.0, "dy")?,
+                    x0: len(s[3], 0.0, "x0")?,
+                    y0: len(s[4], 0.0, "y0")?,
+                }
             }
             "grid3d" => {
-                let s = bind("grid3d", e.span, args, &["aspect_ratio_xy", "aspect_ratio_xz", "dx", "dy", "dz"], 0)?;
-                Structure::Grid3d { aspect_ratio_xy: ratio(s[0], "aspect_ratio_xy")?, aspect_ratio_xz: ratio(s[1], "aspect_ratio_xz")?, dx: len(s[2], 1.0, "dx")?, dy: len(s[3], 1.0, "dy")?, dz: len(s[4], 1.0, "dz")? }
+                let s = bind(
+                    "grid3d",
+                    e.span,
+                    args,
+                    &["aspect_ratio_xy", "aspect_ratio_xz", "dx", "dy", "dz"],
+                    0,
+                )?;
+                Structure::Grid3d {
+                    aspect_ratio_xy: ratio(s[0], "aspect_ratio_xy")?,
+                    aspect_ratio_xz: ratio(s[1], "aspect_ratio_xz")?,
+                    dx: len(s[2], 1.0, "dx")?,
+                    dy: len(s[3], 1.0, "dy")?,
+                    dz: len(s[4], 1.0, "dz")?,
+                }
             }
             "random_box" => {
                 let s = bind("random_box", e.span, args, &["width", "height", "depth"], 3)?;
-                Structure::RandomBox { width: len(s[0], 0.0, "width")?, height: len(s[1], 0.0, "height")?, depth: len(s[2], 0.0, "depth")? }
+                Structure::RandomBox {
+                    width: len(s[0], 0.0, "width")?,
+                    height: len(s[1], 0.0, "height")?,
+                    depth: len(s[2], 0.0, "depth")?,
+                }
             }
             other => {
-                let d = Diagnostic::error("E0016", format!("unknown structure `{other}`")).primary(callee.span, "not a structure");
-                return Err(match did_you_mean(other, ["line", "grid2d", "grid3d", "random_box"]) {
-                    Some(h) => d.help(h),
-                    None => d.help("structures: line, grid2d, grid3d, random_box"),
-                });
+                let d = Diagnostic::error("E0016", format!("unknown structure `{other}`"))
+                    .primary(callee.span, "not a structure");
+                return Err(
+                    match did_you_mean(other, ["line", "grid2d", "grid3d", "random_box"]) {
+                        Some(h) => d.help(h),
+                        None => d.help("structures: line, grid2d, grid3d, random_box"),
+                    },
+                );
             }
         })
     }
@@ -252,16 +383,26 @@ impl ValueCx<'_> {
 
 /// Lowers a connector expression over the distance `d` (um) and network
 /// parameters into `arena`.
-pub fn connector_expr(env: &ConstEnv, arena: &mut ExprArena, e: &Expr) -> Result<(ExprId, Ty), Diagnostic> {
+pub fn connector_expr(
+    env: &ConstEnv,
+    arena: &mut ExprArena,
+    e: &Expr,
+) -> Result<(ExprId, Ty), Diagnostic> {
     let push = |arena: &mut ExprArena, kind, ty| arena.append(IrExpr { kind, ty });
     let num = |d: Option<Dim>| Type::Num(d.unwrap_or(Dim::NONE));
     match &e.kind {
         AK::Number { text, units } => {
             let (v, d) = literal_value(text, units, e.span)?;
             let poly = units.is_empty() && (v == 0.0 || v.is_infinite());
-            Ok((push(arena, ExprKind::Const(v), Type::Num(d)), Ty::Num(if poly { None } else { Some(d) })))
+            Ok((
+                push(arena, ExprKind::Const(v), Type::Num(d)),
+                Ty::Num(if poly { None } else { Some(d) }),
+            ))
         }
-        AK::Name(n) if n == "d" => Ok((push(arena, ExprKind::Distance, Type::Num(Dim::LENGTH)), Ty::Num(Some(Dim::LENGTH)))),
+        AK::Name(n) if n == "d" => Ok((
+            push(arena, ExprKind::Distance, Type::Num(Dim::LENGTH)),
+            Ty::Num(Some(Dim::LENGTH)),
+        )),
         AK::Name(_) => match env.eval(e)? {
             Const::Num(v, d) => Ok((push(arena, ExprKind::Const(v), num(d)), Ty::Num(d))),
             other => Err(not_number(&other, e.span, "")),
@@ -302,6 +443,8 @@ pub fn connector_expr(env: &ConstEnv, arena: &mut ExprArena, e: &Expr) -> Result
             };
             Ok((push(arena, ExprKind::Call(f, ids), ty), t))
         }
-        _ => env.eval(e).and_then(|c| Err(not_number(&c, e.span, "in a connection probability"))),
+        _ => env
+            .eval(e)
+            .and_then(|c| Err(not_number(&c, e.span, "in a connection probability"))),
     }
 }

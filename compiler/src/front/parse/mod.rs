@@ -16,8 +16,12 @@ struct SnnParser;
 
 /// Parses one file. `file` is its id in the source map (spans carry it).
 pub fn parse(file: u32, src: &str) -> Result<File, Diagnostic> {
+    // Literal tokens (`->`, `}`) are only reported with detail enabled.
+    pest::set_error_detail(true);
     let mut pairs = SnnParser::parse(Rule::file, src).map_err(|e| syntax_error(file, src, e))?;
-    let top = pairs.next().ok_or_else(|| Diagnostic::error("E0001", "empty parse"))?;
+    let top = pairs
+        .next()
+        .ok_or_else(|| Diagnostic::error("E0001", "empty parse"))?;
     let b = Builder { file };
     let mut items = Vec::new();
     for p in top.into_inner() {
@@ -30,10 +34,50 @@ pub fn parse(file: u32, src: &str) -> Result<File, Diagnostic> {
 }
 
 fn syntax_error(file: u32, src: &str, e: pest::error::Error<Rule>) -> Diagnostic {
-    let pos = match e.location {
+    let mut pos = match e.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((a, _)) => a,
     };
+    // The furthest point any alternative reached, with the literal tokens it
+    // wanted there: more precise than pest's rule-level position.
+    let mut literal_expected: Vec<String> = Vec::new();
+    if let Some(att) = e.parse_attempts() {
+        let at_space = src[att.max_position.min(src.len())..].starts_with(char::is_whitespace);
+        if att.max_position >= pos && att.max_position <= src.len() && !at_space {
+            for t in att.expected_tokens() {
+                // `ParsingToken` is not exported; its text tells the kinds apart.
+                let text = t.to_string();
+                let name = if text == "BUILTIN_RULE"
+                    || text.trim().is_empty()
+                    || text == "#"
+                    || text == "//"
+                {
+                    continue;
+                } else if text.chars().count() == 4
+                    && text.chars().nth(1) == Some('.')
+                    && text.chars().nth(2) == Some('.')
+                {
+                    if text.starts_with(|c: char| c.is_ascii_digit()) {
+                        "a number".to_string()
+                    } else {
+                        "a name".to_string()
+                    }
+                } else {
+                    format!("`{text}`")
+                };
+                if name != "`_`" {
+                    literal_expected.push(name);
+                }
+            }
+            literal_expected.sort();
+            literal_expected.dedup();
+            if literal_expected.len() <= 6 {
+                pos = att.max_position;
+            } else {
+                literal_expected.clear();
+            }
+        }
+    }
     // Point at the whole offending token, not one byte.
     let rest = &src[pos.min(src.len())..];
     let len = rest
@@ -57,6 +101,11 @@ fn syntax_error(file: u32, src: &str, e: pest::error::Error<Rule>) -> Diagnostic
         }
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    let mut expected: Vec<String> = expected.into_iter().map(String::from).collect();
+    if !literal_expected.is_empty() {
+        expected = literal_expected;
+    }
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
     let message = if expected.is_empty() {
         format!("unexpected {found}")
     } else {
@@ -65,14 +114,23 @@ fn syntax_error(file: u32, src: &str, e: pest::error::Error<Rule>) -> Diagnostic
     let mut d = Diagnostic::error("E0001", message).primary(span, "unexpected here");
     if rest.is_empty() {
         d = d.help("the file ends in the middle of a statement: is a `}` or a value missing?");
-    } else if expected.iter().any(|e| e.contains("identifier")) && starts_with_keyword(rest) {
+    } else if expected
+        .iter()
+        .any(|e| e.contains("name") || e.contains("identifier"))
+        && starts_with_keyword(rest)
+    {
         d = d.help("this word is a keyword and cannot be used as a name");
+    } else {
+        d = d.help("compare the statement with the language reference in docs/language.md");
     }
     d
 }
 
 fn starts_with_keyword(rest: &str) -> bool {
-    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
     SnnParser::parse(Rule::keyword, &word).is_ok_and(|p| p.as_str() == word)
 }
 
@@ -87,8 +145,16 @@ fn join_or(items: &[&str]) -> String {
 fn rule_name(r: Rule) -> Option<&'static str> {
     Some(match r {
         Rule::ident => "an identifier",
-        Rule::expr | Rule::or_expr | Rule::and_expr | Rule::not_expr | Rule::cmp_expr
-        | Rule::sum | Rule::product | Rule::unary | Rule::power | Rule::value => "an expression",
+        Rule::expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::not_expr
+        | Rule::cmp_expr
+        | Rule::sum
+        | Rule::product
+        | Rule::unary
+        | Rule::power
+        | Rule::value => "an expression",
         Rule::number | Rule::quantity => "a number",
         Rule::string => "a string",
         Rule::network | Rule::kw_network => "`network`",
@@ -195,7 +261,11 @@ impl Builder {
                 let s = kids(p).into_iter().next();
                 let (path, span) = match s {
                     Some(s) => (
-                        s.clone().into_inner().next().map_or("", |i| i.as_str()).to_string(),
+                        s.clone()
+                            .into_inner()
+                            .next()
+                            .map_or("", |i| i.as_str())
+                            .to_string(),
                         self.span(&s),
                     ),
                     None => (String::new(), Span::DUMMY),
@@ -224,7 +294,11 @@ impl Builder {
                         _ => {}
                     }
                 }
-                Item::SourceModel(SourceModelDecl { name, params, emits })
+                Item::SourceModel(SourceModelDecl {
+                    name,
+                    params,
+                    emits,
+                })
             }
             Rule::alias => {
                 let mut k = kids(p).into_iter();
@@ -242,7 +316,11 @@ impl Builder {
                                 _ => value = Some(self.value(q)),
                             }
                         }
-                        AliasItem { name, renames, value }
+                        AliasItem {
+                            name,
+                            renames,
+                            value,
+                        }
                     })
                     .collect();
                 Item::Alias(AliasDecl { name, base, items })
@@ -271,7 +349,10 @@ impl Builder {
                     .map(|d| {
                         let mut k = kids(d).into_iter();
                         let name = self.ident(k.next().expect("grammar: param name"));
-                        let e = k.next().map(|e| self.expr(e)).unwrap_or_else(|| self.placeholder(name.span));
+                        let e = k
+                            .next()
+                            .map(|e| self.expr(e))
+                            .unwrap_or_else(|| self.placeholder(name.span));
                         (name, e)
                     })
                     .collect(),
@@ -280,10 +361,16 @@ impl Builder {
                 let mut k = kids(p).into_iter();
                 let kw = k.next().expect("grammar: pop kw");
                 let kw_span = self.span(&kw);
-                let is_source_kw = kw.into_inner().next().is_some_and(|i| i.as_rule() == Rule::kw_source);
+                let is_source_kw = kw
+                    .into_inner()
+                    .next()
+                    .is_some_and(|i| i.as_rule() == Rule::kw_source);
                 let name = self.ident(k.next().expect("grammar: pop name"));
                 let model = self.ident(k.next().expect("grammar: pop model"));
-                let size = k.next().map(|e| self.expr(e)).unwrap_or_else(|| self.placeholder(span));
+                let size = k
+                    .next()
+                    .map(|e| self.expr(e))
+                    .unwrap_or_else(|| self.placeholder(span));
                 let mut structure = None;
                 let mut settings = Vec::new();
                 for q in k {
@@ -295,7 +382,10 @@ impl Builder {
                             for s in kids(q) {
                                 let mut sk = kids(s).into_iter();
                                 let n = self.ident(sk.next().expect("grammar: setting name"));
-                                let v = sk.next().map(|v| self.value(v)).unwrap_or_else(|| self.placeholder(n.span));
+                                let v = sk
+                                    .next()
+                                    .map(|v| self.value(v))
+                                    .unwrap_or_else(|| self.placeholder(n.span));
                                 settings.push((n, v));
                             }
                         }
@@ -319,7 +409,6 @@ impl Builder {
                 NetItem::View(name, sel)
             }
             Rule::connect => {
-                let head_end;
                 let mut name = None;
                 let mut sels = Vec::new();
                 let mut connector = None;
@@ -335,7 +424,10 @@ impl Builder {
                             for s in kids(q) {
                                 let mut sk = kids(s).into_iter();
                                 let key = self.ident(sk.next().expect("grammar: conn key"));
-                                let v = sk.next().map(|v| self.value(v)).unwrap_or_else(|| self.placeholder(key.span));
+                                let v = sk
+                                    .next()
+                                    .map(|v| self.value(v))
+                                    .unwrap_or_else(|| self.placeholder(key.span));
                                 settings.push((key, v));
                             }
                         }
@@ -343,10 +435,16 @@ impl Builder {
                     }
                 }
                 let connector = connector.unwrap_or_else(|| self.placeholder(span));
-                head_end = connector.span.end as usize;
+                let head_end = connector.span.end as usize;
                 let mut sels = sels.into_iter();
-                let pre = sels.next().unwrap_or(SelectionExpr { terms: vec![], span });
-                let post = sels.next().unwrap_or(SelectionExpr { terms: vec![], span });
+                let pre = sels.next().unwrap_or(SelectionExpr {
+                    terms: vec![],
+                    span,
+                });
+                let post = sels.next().unwrap_or(SelectionExpr {
+                    terms: vec![],
+                    span,
+                });
                 NetItem::Connect(ConnectDecl {
                     name,
                     pre,
@@ -383,7 +481,10 @@ impl Builder {
     fn selection(&self, p: Pair<'_, Rule>) -> SelectionExpr {
         let span = self.span(&p);
         SelectionExpr {
-            terms: kids(p).into_iter().map(|t| self.selection_term(t)).collect(),
+            terms: kids(p)
+                .into_iter()
+                .map(|t| self.selection_term(t))
+                .collect(),
             span,
         }
     }
@@ -392,8 +493,10 @@ impl Builder {
         let span = self.span(&p);
         let mut k = kids(p).into_iter();
         let name = self.ident(k.next().expect("grammar: selection name"));
-        let index = k.next().and_then(|set| kids(set).into_iter().next()).map(|inner| {
-            match inner.as_rule() {
+        let index = k
+            .next()
+            .and_then(|set| kids(set).into_iter().next())
+            .map(|inner| match inner.as_rule() {
                 Rule::index_range => {
                     let mut e = kids(inner).into_iter().map(|x| self.expr(x));
                     let a = e.next().unwrap_or_else(|| self.placeholder(span));
@@ -401,8 +504,7 @@ impl Builder {
                     IndexExpr::Range(a, b)
                 }
                 _ => IndexExpr::List(kids(inner).into_iter().map(|x| self.expr(x)).collect()),
-            }
-        });
+            });
         SelectionTerm { name, index, span }
     }
 
@@ -432,21 +534,33 @@ impl Builder {
     fn refractory(&self, p: Pair<'_, Rule>) -> RefractoryDecl {
         let span = self.span(&p);
         let mut k = kids(p).into_iter();
-        let period = k.next().map(|e| self.expr(e)).unwrap_or_else(|| self.placeholder(span));
+        let period = k
+            .next()
+            .map(|e| self.expr(e))
+            .unwrap_or_else(|| self.placeholder(span));
         let clamp = k.next().map(|c| self.ident(c));
-        RefractoryDecl { period, clamp, span }
+        RefractoryDecl {
+            period,
+            clamp,
+            span,
+        }
     }
 
     fn model_stmt(&self, p: Pair<'_, Rule>) -> ModelStmt {
         let span = self.span(&p);
         match p.as_rule() {
-            Rule::parameter => ModelStmt::Parameters(kids(p).into_iter().map(|d| self.decl(d)).collect()),
+            Rule::parameter => {
+                ModelStmt::Parameters(kids(p).into_iter().map(|d| self.decl(d)).collect())
+            }
             Rule::state => ModelStmt::States(kids(p).into_iter().map(|d| self.decl(d)).collect()),
             Rule::let_def | Rule::ode => {
                 let is_let = p.as_rule() == Rule::let_def;
                 let mut k = kids(p).into_iter();
                 let name = self.ident(k.next().expect("grammar: lhs"));
-                let e = k.next().map(|e| self.expr(e)).unwrap_or_else(|| self.placeholder(span));
+                let e = k
+                    .next()
+                    .map(|e| self.expr(e))
+                    .unwrap_or_else(|| self.placeholder(span));
                 if is_let {
                     ModelStmt::Let(name, e)
                 } else {
@@ -461,7 +575,11 @@ impl Builder {
                         let name = self.ident(k.next().expect("grammar: port name"));
                         let target = self.ident(k.next().expect("grammar: port target"));
                         let scale = k.next().map(|e| self.expr(e));
-                        PortDecl { name, target, scale }
+                        PortDecl {
+                            name,
+                            target,
+                            scale,
+                        }
                     })
                     .collect(),
             ),
@@ -476,14 +594,20 @@ impl Builder {
                             for a in kids(q) {
                                 let mut k = kids(a).into_iter();
                                 let n = self.ident(k.next().expect("grammar: assign lhs"));
-                                let e = k.next().map(|e| self.expr(e)).unwrap_or_else(|| self.placeholder(n.span));
+                                let e = k
+                                    .next()
+                                    .map(|e| self.expr(e))
+                                    .unwrap_or_else(|| self.placeholder(n.span));
                                 resets.push((n, e));
                             }
                         }
                         Rule::refractory => refractory = Some(self.refractory(q)),
                         _ => {
                             let e = self.expr(q);
-                            head = Span { end: e.span.end, ..span };
+                            head = Span {
+                                end: e.span.end,
+                                ..span
+                            };
                             condition = Some(e);
                         }
                     }
@@ -532,7 +656,10 @@ impl Builder {
                 } else {
                     None
                 };
-                let value = ak.next().map(|v| self.value(v)).unwrap_or_else(|| self.placeholder(span));
+                let value = ak
+                    .next()
+                    .map(|v| self.value(v))
+                    .unwrap_or_else(|| self.placeholder(span));
                 Arg { name, value }
             })
             .collect();
@@ -564,7 +691,11 @@ impl Builder {
             let rhs = self.expr(rhs);
             let span = lhs.span.join(rhs.span);
             lhs = Expr {
-                kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) },
+                kind: ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
                 span,
             };
         }
@@ -578,7 +709,11 @@ impl Builder {
             let rhs = self.expr(rhs);
             let span = lhs.span.join(rhs.span);
             lhs = Expr {
-                kind: ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) },
+                kind: ExprKind::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
                 span,
             };
         }
@@ -626,7 +761,11 @@ impl Builder {
                     Some(exp) => {
                         let exp = self.expr(exp);
                         Expr {
-                            kind: ExprKind::Binary { op: BinOp::Pow, lhs: Box::new(base), rhs: Box::new(exp) },
+                            kind: ExprKind::Binary {
+                                op: BinOp::Pow,
+                                lhs: Box::new(base),
+                                rhs: Box::new(exp),
+                            },
                             span,
                         }
                     }
@@ -638,8 +777,14 @@ impl Builder {
                 span,
             },
             Rule::call => self.call(p),
-            Rule::boolean => Expr { kind: ExprKind::Bool(p.as_str() == "true"), span },
-            Rule::ident => Expr { kind: ExprKind::Name(p.as_str().to_string()), span },
+            Rule::boolean => Expr {
+                kind: ExprKind::Bool(p.as_str() == "true"),
+                span,
+            },
+            Rule::ident => Expr {
+                kind: ExprKind::Name(p.as_str().to_string()),
+                span,
+            },
             Rule::string => Expr {
                 kind: ExprKind::Str(p.into_inner().next().map_or("", |s| s.as_str()).to_string()),
                 span,
@@ -660,7 +805,10 @@ impl Builder {
                 self.unit_part(part, &mut sign, &mut units);
             }
         }
-        Expr { kind: ExprKind::Number { text, units }, span }
+        Expr {
+            kind: ExprKind::Number { text, units },
+            span,
+        }
     }
 
     fn unit_part(&self, p: Pair<'_, Rule>, sign: &mut i32, units: &mut Vec<UnitFactor>) {
@@ -694,9 +842,12 @@ impl Builder {
 /// Parses a lone value (the right side of `--set name=value`), registered in
 /// the source map as its own file so errors in it are shown like any other.
 pub fn parse_value(file: u32, src: &str) -> Result<Expr, Diagnostic> {
-    let mut pairs = SnnParser::parse(Rule::value_only, src).map_err(|e| syntax_error(file, src, e))?;
+    let mut pairs =
+        SnnParser::parse(Rule::value_only, src).map_err(|e| syntax_error(file, src, e))?;
     let b = Builder { file };
-    let top = pairs.next().ok_or_else(|| Diagnostic::error("E0001", "empty value"))?;
+    let top = pairs
+        .next()
+        .ok_or_else(|| Diagnostic::error("E0001", "empty value"))?;
     let span = b.span(&top);
     Ok(kids(top)
         .into_iter()

@@ -1,0 +1,109 @@
+//! The command line as users run it: exit codes, output streams, `--set`,
+//! `--message-format json`, `explain`.
+
+use crate::support::{root, CwdGuard};
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let _guard = CwdGuard::enter(&root());
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let argv = std::iter::once("spikec")
+        .chain(args.iter().copied())
+        .map(Into::into);
+    let code = spikec::cli::run(argv, &mut out, &mut err, false);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+#[test]
+fn check_clean_example_exits_zero_silently() {
+    let (code, out, err) = run(&["check", "dsl-examples/cuba.snn"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_empty() && err.is_empty(), "{out}{err}");
+}
+
+#[test]
+fn check_invalid_exits_one_with_rendered_error() {
+    let (code, _, err) = run(&["check", "tests/invalid/e0020_add_mv_ms.snn"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("error[E0020]"), "{err}");
+    assert!(err.contains("tests/invalid/e0020_add_mv_ms.snn:"), "{err}");
+    assert!(err.contains("could not compile"), "{err}");
+}
+
+#[test]
+fn usage_and_io_errors_exit_two() {
+    assert_eq!(run(&["check", "no/such/file.snn"]).0, 2);
+    assert_eq!(run(&["check"]).0, 2);
+    assert_eq!(run(&["frobnicate"]).0, 2);
+    assert_eq!(
+        run(&["check", "dsl-examples/cuba.snn", "--set", "novalue"]).0,
+        2
+    );
+    assert_eq!(run(&["explain", "E9999"]).0, 2);
+}
+
+#[test]
+fn set_overrides_a_parameter_with_units_checked() {
+    let (code, out, err) = run(&["ir", "dsl-examples/cuba.snn", "--set", "n=400"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("param n = 400  # set on the command line"),
+        "{out}"
+    );
+    assert!(out.contains("population E: cuba_lif[320]"), "{out}");
+    let (code, _, err) = run(&["check", "dsl-examples/cuba.snn", "--set", "n=4 ms"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("error[E0051]"), "{err}");
+    let (code, _, err) = run(&["check", "dsl-examples/cuba.snn", "--set", "m=4"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("error[E0051]") && err.contains("did you mean `n`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn json_messages_are_one_object_per_line() {
+    let (code, _, err) = run(&[
+        "check",
+        "--message-format",
+        "json",
+        "tests/invalid/e0020_add_mv_ms.snn",
+    ]);
+    assert_eq!(code, 1);
+    let lines: Vec<serde_json::Value> = err
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("valid JSON"))
+        .collect();
+    assert!(!lines.is_empty());
+    let first = &lines[0];
+    assert_eq!(first["code"], "E0020");
+    assert_eq!(first["severity"], "error");
+    let label = &first["labels"][0];
+    assert!(label["line_start"].as_u64().unwrap() >= 1);
+    assert!(label["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("e0020_add_mv_ms.snn"));
+}
+
+#[test]
+fn explain_prints_the_long_text() {
+    let (code, out, _) = run(&["explain", "E0020"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("E0020: mismatched dimensions"), "{out}");
+    assert!(out.contains("```"), "{out}");
+    // Short forms are accepted, like rustc.
+    assert_eq!(run(&["explain", "e20"]).1, out);
+}
+
+#[test]
+fn help_shows_examples() {
+    let (code, out, _) = run(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("spikec check dsl-examples/cuba.snn"), "{out}");
+}

@@ -1,0 +1,146 @@
+//! The invalid-program corpus (`tests/invalid/*.snn`): each file names the
+//! code it must produce in its first line (`# expect: E0020`), optionally
+//! command-line overrides (`# args: --set n=3`). The rendered diagnostics
+//! are golden files; every code in the registry must be covered.
+
+use std::collections::BTreeSet;
+
+use crate::support::{compile_rel, rel, rendered, snn_files};
+use spikec::diag::CODES;
+use spikec::driver::Override;
+
+struct Case {
+    name: String,
+    expect: String,
+    overrides: Vec<Override>,
+    path: std::path::PathBuf,
+}
+
+fn cases() -> Vec<Case> {
+    snn_files("tests/invalid")
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            let mut expect = None;
+            let mut overrides = Vec::new();
+            for line in text.lines().take(3) {
+                if let Some(c) = line.strip_prefix("# expect:") {
+                    expect = Some(c.trim().to_string());
+                }
+                if let Some(a) = line.strip_prefix("# args:") {
+                    let words: Vec<&str> = a.split_whitespace().collect();
+                    for w in words.windows(2) {
+                        if w[0] == "--set" {
+                            let (n, v) = w[1].split_once('=').expect("NAME=VALUE");
+                            overrides.push(Override {
+                                name: n.into(),
+                                value: v.into(),
+                            });
+                        }
+                    }
+                }
+            }
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            Case {
+                expect: expect
+                    .unwrap_or_else(|| panic!("{name}: first line must be `# expect: CODE`")),
+                name,
+                overrides,
+                path,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn corpus_reports_expected_codes_golden() {
+    let cases = cases();
+    assert!(cases.len() >= 40, "only {} invalid programs", cases.len());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let c = compile_rel(&rel(&case.path), &case.overrides);
+        let codes: Vec<&str> = c.diagnostics.iter().map(|d| d.code).collect();
+        if !codes.contains(&case.expect.as_str()) {
+            failures.push(format!(
+                "{}: expected {}, got {:?}\n{}",
+                case.name,
+                case.expect,
+                codes,
+                rendered(&c)
+            ));
+            continue;
+        }
+        // Error cases must fail; warning cases must have no errors.
+        let is_warning = case.expect.starts_with('W');
+        if is_warning == c.has_errors() {
+            failures.push(format!(
+                "{}: wrong outcome (errors: {})\n{}",
+                case.name,
+                c.has_errors(),
+                rendered(&c)
+            ));
+        }
+        insta::assert_snapshot!(format!("diag_{}", case.name), rendered(&c));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_code_is_covered_and_explained() {
+    let covered: BTreeSet<String> = cases().into_iter().map(|c| c.expect).collect();
+    for info in CODES {
+        assert!(
+            covered.contains(info.code),
+            "no invalid program in tests/invalid exercises {}",
+            info.code
+        );
+        let text = info.explanation;
+        assert!(
+            text.len() > 200 && !text.contains("TODO"),
+            "{} needs a real explanation",
+            info.code
+        );
+        assert!(
+            text.contains("```"),
+            "{} explanation needs an example",
+            info.code
+        );
+    }
+}
+
+#[test]
+fn codes_are_unique_and_well_formed() {
+    let mut seen = BTreeSet::new();
+    for info in CODES {
+        assert!(seen.insert(info.code), "duplicate code {}", info.code);
+        let (letter, digits) = info.code.split_at(1);
+        assert!(
+            matches!(letter, "E" | "W")
+                && digits.len() == 4
+                && digits.chars().all(|c| c.is_ascii_digit())
+        );
+    }
+}
+
+#[test]
+fn diagnostics_carry_span_and_help() {
+    for case in cases() {
+        let c = compile_rel(&rel(&case.path), &case.overrides);
+        for d in &c.diagnostics {
+            assert!(
+                d.help.is_some(),
+                "{}: {} has no help line",
+                case.name,
+                d.code
+            );
+            if d.code != "E0051" {
+                assert!(
+                    !d.labels.is_empty(),
+                    "{}: {} has no source span",
+                    case.name,
+                    d.code
+                );
+            }
+        }
+    }
+}
