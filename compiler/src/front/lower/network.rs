@@ -334,11 +334,10 @@ impl Net<'_> {
     }
 
     fn population(&mut self, p: &ast::PopulationDecl) {
-        let before = self.diags.iter().filter(|d| d.is_error()).count();
         self.population_inner(p);
-        if !self.pop_by_name.contains_key(&p.name.name)
-            && self.diags.iter().filter(|d| d.is_error()).count() > before
-        {
+        // Every path that leaves a population undeclared has reported an
+        // error (here, or in its model's declaration).
+        if !self.pop_by_name.contains_key(&p.name.name) {
             self.poisoned.insert(p.name.name.clone());
         }
     }
