@@ -350,8 +350,8 @@ fn check_selection(
         let detail = match &part.indices {
             IndexSet::All => None,
             IndexSet::Range(a, b) if a >= b => Some(format!("slice `{name}[{a}..{b}]` is empty")),
-            IndexSet::Range(_, b) if *b > size => Some(format!(
-                "slice `{name}[..{b}]` ends past the end of `{name}` ({size} neurons)"
+            IndexSet::Range(a, b) if *b > size => Some(format!(
+                "slice `{name}[{a}..{b}]` ends past the end of `{name}` ({size} neurons)"
             )),
             IndexSet::List(v) => v
                 .iter()

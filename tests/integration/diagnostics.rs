@@ -70,6 +70,16 @@ fn corpus_reports_expected_codes_golden() {
             ));
             continue;
         }
+        // One mistake, one kind of report: no follow-up errors or warnings
+        // caused by the first.
+        if let Some(other) = codes.iter().find(|c| **c != case.expect) {
+            failures.push(format!(
+                "{}: follow-up diagnostic {other} besides {}\n{}",
+                case.name,
+                case.expect,
+                rendered(&c)
+            ));
+        }
         // Error cases must fail; warning cases must have no errors.
         let is_warning = case.expect.starts_with('W');
         if is_warning == c.has_errors() {
@@ -143,4 +153,28 @@ fn diagnostics_carry_span_and_help() {
             }
         }
     }
+}
+
+#[test]
+fn diamond_imports_are_loaded_once() {
+    // main imports a and b; both import common. The model in common must be
+    // defined once, not reported as a duplicate.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("diamond");
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    std::fs::create_dir_all(dir.join("other")).unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+    write(
+        "lib/common.snn",
+        "alias shared_lif = IF_curr_exp { tau_m = 10 ms }\n",
+    );
+    write("lib/a.snn", "import \"common.snn\"\n");
+    // The same file by another path.
+    write("other/b.snn", "import \"../lib/common.snn\"\n");
+    write(
+        "main.snn",
+        "import \"lib/a.snn\"\nimport \"other/b.snn\"\nnetwork d { population P = shared_lif[2]\n record P.spikes }\n",
+    );
+    let c = spikec::driver::compile_file(&dir.join("main.snn"), &[]).unwrap();
+    assert!(c.diagnostics.is_empty(), "{}", rendered(&c));
+    assert!(c.network.is_some());
 }

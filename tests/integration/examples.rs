@@ -1,7 +1,7 @@
 //! Every shipped example checks clean (no errors, no warnings) and its IR
 //! text is pinned by a golden file.
 
-use crate::support::{compile_rel, rel, rendered, snn_files};
+use crate::support::{compile_rel, rel, rendered, root, snn_files};
 use spikec::driver::Override;
 use spikec_ir::{print_network, validate};
 
@@ -55,7 +55,7 @@ fn cuba_size_parameter_keeps_in_degree() {
             value: v.into(),
         }]
     };
-    let ir = ir_of(&spikec_tests_path("dsl-examples/cuba.snn"), &set("40000"));
+    let ir = ir_of(&root().join("dsl-examples/cuba.snn"), &set("40000"));
     assert!(ir.contains("population E: cuba_lif[32000]"), "{ir}");
     assert!(ir.contains("population I: cuba_lif[8000]"), "{ir}");
     // p = 80 / n: in-degree 80 at any size.
@@ -74,8 +74,8 @@ fn microcircuit_scales_down() {
             value: "0.1".into(),
         },
     ];
-    let full = ir_of(&spikec_tests_path("dsl-examples/microcircuit.snn"), &[]);
-    let small = ir_of(&spikec_tests_path("dsl-examples/microcircuit.snn"), &set);
+    let full = ir_of(&root().join("dsl-examples/microcircuit.snn"), &[]);
+    let small = ir_of(&root().join("dsl-examples/microcircuit.snn"), &set);
     // Full scale: the published 77,169 neurons.
     let sizes = |ir: &str| -> u64 {
         ir.lines()
@@ -99,8 +99,4 @@ fn microcircuit_scales_down() {
         (2.9e8..3.1e8).contains(&(synapses as f64)),
         "{synapses} synapses"
     );
-}
-
-fn spikec_tests_path(rel: &str) -> std::path::PathBuf {
-    crate::support::root().join(rel)
 }

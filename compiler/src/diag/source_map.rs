@@ -32,14 +32,6 @@ impl SourceMap {
         self.files.get(id as usize).map(|f| f.source().as_str())
     }
 
-    /// Finds a file by name.
-    pub fn find(&self, name: &str) -> Option<u32> {
-        self.files
-            .iter()
-            .position(|f| f.name() == name)
-            .map(|i| i as u32)
-    }
-
     /// 1-based line and column of a byte offset.
     pub fn line_col(&self, id: u32, offset: u32) -> Option<(usize, usize)> {
         let f = self.files.get(id as usize)?;

@@ -31,6 +31,9 @@ pub struct Program {
     /// Parsed files: the standard library first, then the main file's
     /// imports in dependency order, then the main file last.
     pub files: Vec<Loaded>,
+    /// Canonical paths of the files loaded from disk, so a file imported
+    /// twice (a diamond) is read once.
+    loaded: std::collections::HashSet<PathBuf>,
 }
 
 impl Program {
@@ -47,6 +50,7 @@ pub fn load(name: &str, text: String) -> (Program, Vec<Diagnostic>) {
     let mut prog = Program {
         sources: SourceMap::new(),
         files: Vec::new(),
+        loaded: Default::default(),
     };
     let mut diags = Vec::new();
     for (n, t) in STDLIB {
@@ -94,12 +98,11 @@ fn load_file(
         );
         return;
     }
-    let name = path.to_string_lossy().into_owned();
-    if let Some(id) = prog.sources.find(&name) {
-        // Already loaded through another import: models are shared.
-        let _ = id;
+    if !prog.loaded.insert(key.clone()) {
+        // Already loaded through another import: its models are shared.
         return;
     }
+    let name = path.to_string_lossy().into_owned();
     let text = match text {
         Some(t) => t,
         None => match std::fs::read_to_string(&path) {

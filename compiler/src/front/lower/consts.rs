@@ -7,10 +7,10 @@ use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 
 use super::dims::{self, Ty};
+use super::exprs::{lookup_func, positional};
 use super::units::{dim_text, literal_value};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::front::ast::{Expr, ExprKind};
-use spikec_ir::expr::Func;
 use spikec_ir::{Dim, Span};
 
 /// A constant value.
@@ -116,40 +116,11 @@ impl ConstEnv {
                 })
             }
             ExprKind::Call { callee, args } => {
-                if spikec_ir::network::DistKind::from_name(&callee.name).is_some()
-                    || callee.name == "csv"
-                {
-                    return Err(Diagnostic::error("E0018", format!("`{}` gives a different value per neuron, but a single constant is needed here", callee.name))
-                        .primary(e.span, "not a constant")
-                        .help("sizes, connector arguments, parameters and defaults are fixed numbers; distributions belong in population settings, weights and delays"));
-                }
-                let Some(f) = Func::from_name(&callee.name) else {
-                    return Err(Diagnostic::error(
-                        "E0016",
-                        format!("`{}` is not a function that can be used here", callee.name),
-                    )
-                    .primary(callee.span, "not a built-in function")
-                    .help(format!(
-                        "functions: {}",
-                        Func::ALL
-                            .iter()
-                            .map(|f| f.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )));
-                };
+                let f = lookup_func(callee)?;
                 let mut vals = Vec::new();
-                for a in args {
-                    if let Some(n) = &a.name {
-                        return Err(Diagnostic::error(
-                            "E0017",
-                            format!("`{}` takes no named arguments", f.name()),
-                        )
-                        .primary(n.span, "named argument")
-                        .help("pass the value positionally"));
-                    }
-                    let c = self.eval(&a.value)?;
-                    vals.push((c, a.value.span));
+                for a in positional(f, args)? {
+                    let c = self.eval(a)?;
+                    vals.push((c, a.span));
                 }
                 let tys: Vec<(Ty, Span)> = vals.iter().map(|(c, s)| (ty_of(c), *s)).collect();
                 let t = dims::call(f, &tys, e.span)?;
@@ -204,7 +175,13 @@ impl ConstEnv {
                 ),
             )
             .primary(e.span, "not a non-negative whole number")
-            .help("round it explicitly with `round(...)`, `floor(...)` or `ceil(...)`"));
+            .help(if v < 0.0 {
+                "it must not be negative: check the expression and the parameters it uses"
+            } else if v.is_finite() && v <= 4.0e18 {
+                "round it explicitly with `round(...)`, `floor(...)` or `ceil(...)`"
+            } else {
+                "it is too large to count anything"
+            }));
         }
         Ok(v as u64)
     }

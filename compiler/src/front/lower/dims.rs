@@ -7,7 +7,7 @@
 use super::units::dim_text;
 use crate::diag::Diagnostic;
 use crate::front::ast::BinOp;
-use spikec_ir::expr::{BinaryOp, CmpOp, ExprId, ExprKind, Func, LogicOp};
+use spikec_ir::expr::{BinaryOp, CmpOp, ExprId, ExprKind, Func, LogicOp, Type};
 use spikec_ir::{Dim, Span};
 
 /// Operand type during checking.
@@ -27,6 +27,17 @@ fn type_name(t: Ty) -> String {
     match t {
         Ty::Bool => "a condition".into(),
         Ty::Num(d) => format!("a number ({})", dim_text(d)),
+    }
+}
+
+impl Ty {
+    /// The IR type; a number that fits any dimension is stored as
+    /// dimensionless (it is a bare `0` or `inf`).
+    pub fn ir(self) -> Type {
+        match self {
+            Ty::Num(d) => Type::Num(d.unwrap_or(Dim::NONE)),
+            Ty::Bool => Type::Bool,
+        }
     }
 }
 

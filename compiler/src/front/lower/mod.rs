@@ -3,6 +3,7 @@
 pub mod consts;
 pub mod csv;
 pub mod dims;
+pub mod exprs;
 pub mod library;
 pub mod models;
 pub mod network;

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 
 use super::consts::{wrong_dim, Const, ConstEnv};
 use super::dims::{self, Ty};
-use super::units::{dim_text, literal_value, resolve_units};
+use super::exprs::{self, Names};
+use super::units::{dim_text, resolve_units};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::front::ast::{self, Expr, ExprKind as AK};
-use spikec_ir::expr::{Expr as IrExpr, ExprId, ExprKind, Func, Type};
+use spikec_ir::expr::{Expr as IrExpr, ExprArena, ExprId, ExprKind, Type};
 use spikec_ir::model::*;
 use spikec_ir::{Arena, Dim, Handle, Span};
 
@@ -47,10 +48,28 @@ struct Cx<'d> {
     m: Model,
     syms: HashMap<String, Sym>,
     lets: Vec<(ast::Ident, Expr)>,
-    let_done: Vec<Option<Handle<Let>>>,
-    let_busy: Vec<bool>,
-    let_dims: Vec<Option<Dim>>,
+    let_states: Vec<LetState>,
+    /// Parameters and states whose declaration had an error: uses of them
+    /// stay silent rather than repeat it as a dimension mismatch.
+    failed: std::collections::HashSet<String>,
     diags: &'d mut Vec<Diagnostic>,
+}
+
+/// Progress of a `let` definition, lowered on first use so that the order
+/// of definitions does not matter and cycles are found.
+#[derive(Clone, Copy)]
+enum LetState {
+    Pending,
+    Busy,
+    Done(Handle<Let>, Option<Dim>),
+    /// Its error is reported; later uses stay silent.
+    Failed,
+}
+
+/// Stands for an error that was already reported, so that one broken
+/// definition is not reported again at every use. [`Cx::report`] drops it.
+fn already_reported() -> Diagnostic {
+    Diagnostic::error("", "")
 }
 
 fn empty_model(name: &str) -> Model {
@@ -68,6 +87,35 @@ fn empty_model(name: &str) -> Model {
 }
 
 impl<'d> Cx<'d> {
+    /// A context over `m`, whose parameters and states are in scope.
+    fn new(m: Model, diags: &'d mut Vec<Diagnostic>) -> Self {
+        let mut syms = HashMap::new();
+        for (h, p) in m.params.iter() {
+            syms.insert(p.name.clone(), Sym::Param(h));
+        }
+        for (h, st) in m.states.iter() {
+            syms.insert(st.name.clone(), Sym::State(h));
+        }
+        Cx {
+            m,
+            syms,
+            lets: Vec::new(),
+            let_states: Vec::new(),
+            failed: Default::default(),
+            diags,
+        }
+    }
+
+    /// Where a name in scope was declared.
+    fn declared_at(&self, sym: Sym, spans: &ModelSpans) -> Span {
+        match sym {
+            Sym::Param(h) => spans.params.get(h.index()).copied(),
+            Sym::State(h) => spans.states.get(h.index()).copied(),
+            Sym::Let(i) => self.lets.get(i).map(|(n, _)| n.span),
+        }
+        .unwrap_or(Span::DUMMY)
+    }
+
     fn push(&mut self, kind: ExprKind, ty: Type) -> ExprId {
         self.m.exprs.append(IrExpr { kind, ty })
     }
@@ -93,174 +141,43 @@ impl<'d> Cx<'d> {
     }
 
     fn lower_let(&mut self, i: usize) -> Result<(Handle<Let>, Option<Dim>), Diagnostic> {
-        if let Some(h) = self.let_done[i] {
-            return Ok((h, self.let_dims[i]));
-        }
         let (name, expr) = self.lets[i].clone();
-        if self.let_busy[i] {
-            return Err(Diagnostic::error(
-                "E0033",
-                format!("`{}` is defined in terms of itself", name.name),
-            )
-            .primary(name.span, "this definition depends on itself")
-            .help("break the cycle: one of the definitions must not use the other"));
+        match self.let_states[i] {
+            LetState::Done(h, d) => return Ok((h, d)),
+            LetState::Failed => return Err(already_reported()),
+            LetState::Busy => {
+                return Err(Diagnostic::error(
+                    "E0033",
+                    format!("`{}` is defined in terms of itself", name.name),
+                )
+                .primary(name.span, "this definition depends on itself")
+                .help("break the cycle: one of the definitions must not use the other"))
+            }
+            LetState::Pending => {}
         }
-        self.let_busy[i] = true;
-        let (e, t) = self.expr(&expr, Scope::Dynamic)?;
-        let d = dims::expect_num(t, expr.span, "in a `let` definition")?;
-        let h = self.m.lets.append(Let {
-            name: name.name.clone(),
-            value: e,
-        });
-        self.let_done[i] = Some(h);
-        self.let_dims[i] = d;
-        Ok((h, d))
+        self.let_states[i] = LetState::Busy;
+        let lowered = self
+            .expr(&expr, Scope::Dynamic)
+            .and_then(|(e, t)| Ok((e, dims::expect_num(t, expr.span, "in a `let` definition")?)));
+        match lowered {
+            Ok((e, d)) => {
+                let h = self.m.lets.append(Let {
+                    name: name.name.clone(),
+                    value: e,
+                });
+                self.let_states[i] = LetState::Done(h, d);
+                Ok((h, d))
+            }
+            Err(err) => {
+                self.let_states[i] = LetState::Failed;
+                Err(err)
+            }
+        }
     }
 
     /// Lowers and type-checks an expression.
     fn expr(&mut self, e: &Expr, scope: Scope) -> Result<(ExprId, Ty), Diagnostic> {
-        let num = |d: Option<Dim>| Type::Num(d.unwrap_or(Dim::NONE));
-        match &e.kind {
-            AK::Number { text, units } => {
-                let (v, d) = literal_value(text, units, e.span)?;
-                let poly = units.is_empty() && (v == 0.0 || v.is_infinite());
-                let id = self.konst(v, d);
-                Ok((id, Ty::Num(if poly { None } else { Some(d) })))
-            }
-            AK::Bool(b) => Ok((self.push(ExprKind::Bool(*b), Type::Bool), Ty::Bool)),
-            AK::Name(n) => match self.syms.get(n).copied() {
-                Some(Sym::Param(h)) => {
-                    let d = match self.m.params[h].ty {
-                        ParamType::Scalar(d) => d,
-                        ParamType::SpikeTimes => {
-                            return Err(Diagnostic::error(
-                                "E0018",
-                                format!("`{n}` is a list of spike times, not a number"),
-                            )
-                            .primary(e.span, "a list")
-                            .help("spike-time lists can only be passed to `emit array(...)`"))
-                        }
-                    };
-                    Ok((
-                        self.push(ExprKind::Param(h), Type::Num(d)),
-                        Ty::Num(Some(d)),
-                    ))
-                }
-                Some(Sym::State(h)) => {
-                    if scope == Scope::Params {
-                        return Err(Diagnostic::error("E0018", format!("`{n}` is a state variable, but only parameters can be used here"))
-                            .primary(e.span, "changes during the simulation")
-                            .help("initial values, port scales and refractory periods may only use parameters and constants"));
-                    }
-                    let d = self.m.states[h].dim;
-                    Ok((
-                        self.push(ExprKind::State(h), Type::Num(d)),
-                        Ty::Num(Some(d)),
-                    ))
-                }
-                Some(Sym::Let(i)) => {
-                    let (h, d) = self.lower_let(i)?;
-                    if scope == Scope::Params && let_uses_state(&self.m, self.m.lets[h].value) {
-                        return Err(Diagnostic::error("E0018", format!("`{n}` depends on state variables, but only parameters can be used here"))
-                            .primary(e.span, "changes during the simulation")
-                            .help("initial values, port scales and refractory periods may only use parameters and constants"));
-                    }
-                    Ok((self.push(ExprKind::Let(h), num(d)), Ty::Num(d)))
-                }
-                None if n == "t" && scope == Scope::Dynamic => Ok((
-                    self.push(ExprKind::Time, Type::Num(Dim::TIME)),
-                    Ty::Num(Some(Dim::TIME)),
-                )),
-                None => Err(self.unknown(n, e.span)),
-            },
-            AK::Neg(inner) => {
-                let (a, t) = self.expr(inner, scope)?;
-                let d = dims::expect_num(t, inner.span, "after `-`")?;
-                Ok((self.push(ExprKind::Neg(a), num(d)), Ty::Num(d)))
-            }
-            AK::Not(inner) => {
-                let (a, t) = self.expr(inner, scope)?;
-                dims::expect_bool(t, inner.span, "after `not`")?;
-                Ok((self.push(ExprKind::Not(a), Type::Bool), Ty::Bool))
-            }
-            AK::Binary { op, lhs, rhs } => {
-                let (a, lt) = self.expr(lhs, scope)?;
-                let (b, rt) = self.expr(rhs, scope)?;
-                let rconst = match &self.m.exprs[b].kind {
-                    ExprKind::Const(v) => Some(*v),
-                    ExprKind::Neg(x) => match self.m.exprs[*x].kind {
-                        ExprKind::Const(v) => Some(-v),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                let t = dims::binary(*op, (lt, lhs.span), (rt, rhs.span), rconst)?;
-                let kind = dims::ir_binary(*op, a, b);
-                let ty = match t {
-                    Ty::Bool => Type::Bool,
-                    Ty::Num(d) => num(d),
-                };
-                Ok((self.push(kind, ty), t))
-            }
-            AK::Call { callee, args } => {
-                let Some(f) = Func::from_name(&callee.name) else {
-                    let d =
-                        Diagnostic::error("E0016", format!("unknown function `{}`", callee.name))
-                            .primary(callee.span, "not a built-in function");
-                    return Err(
-                        match did_you_mean(&callee.name, Func::ALL.iter().map(|f| f.name())) {
-                            Some(h) => d.help(h),
-                            None => d.help(format!(
-                                "model equations can use: {}",
-                                Func::ALL
-                                    .iter()
-                                    .map(|f| f.name())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )),
-                        },
-                    );
-                };
-                let mut ids = Vec::new();
-                let mut tys = Vec::new();
-                for a in args {
-                    if let Some(n) = &a.name {
-                        return Err(Diagnostic::error(
-                            "E0017",
-                            format!("`{}` takes no named arguments", f.name()),
-                        )
-                        .primary(n.span, "named argument")
-                        .help("pass the value positionally"));
-                    }
-                    let (id, t) = self.expr(&a.value, scope)?;
-                    ids.push(id);
-                    tys.push((t, a.value.span));
-                }
-                let t = dims::call(f, &tys, e.span)?;
-                Ok((
-                    self.push(
-                        ExprKind::Call(f, ids),
-                        match t {
-                            Ty::Num(d) => num(d),
-                            Ty::Bool => Type::Bool,
-                        },
-                    ),
-                    t,
-                ))
-            }
-            AK::Str(_) | AK::List(_) | AK::Tuple(_) => {
-                let what = match e.kind {
-                    AK::Str(_) => "a string",
-                    AK::List(_) => "a list",
-                    _ => "a tuple",
-                };
-                Err(
-                    Diagnostic::error("E0018", format!("expected a number, found {what}"))
-                        .primary(e.span, format!("{what} cannot be used in an equation"))
-                        .help("model expressions are numbers or conditions"),
-                )
-            }
-        }
+        exprs::lower(&mut Scoped { cx: self, scope }, e)
     }
 
     fn numeric(
@@ -292,7 +209,9 @@ impl<'d> Cx<'d> {
         match r {
             Ok(v) => Some(v),
             Err(d) => {
-                self.diags.push(d);
+                if !d.code.is_empty() {
+                    self.diags.push(d);
+                }
                 None
             }
         }
@@ -306,6 +225,60 @@ impl<'d> Cx<'d> {
             }
             _ => true,
         }
+    }
+}
+
+/// A model's names, as seen from one kind of expression.
+struct Scoped<'c, 'd> {
+    cx: &'c mut Cx<'d>,
+    scope: Scope,
+}
+
+impl Names for Scoped<'_, '_> {
+    fn arena(&mut self) -> &mut ExprArena {
+        &mut self.cx.m.exprs
+    }
+
+    fn name(&mut self, n: &str, span: Span) -> Result<(ExprId, Ty), Diagnostic> {
+        let only_params = |what: &str| {
+            Diagnostic::error("E0018", format!("`{n}` {what}, but only parameters can be used here"))
+                .primary(span, "changes during the simulation")
+                .help("initial values, port scales and refractory periods may only use parameters and constants")
+        };
+        let cx = &mut *self.cx;
+        if cx.failed.contains(n) {
+            return Err(already_reported());
+        }
+        let (kind, d) = match cx.syms.get(n).copied() {
+            Some(Sym::Param(h)) => match cx.m.params[h].ty {
+                ParamType::Scalar(d) => (ExprKind::Param(h), Some(d)),
+                ParamType::SpikeTimes => {
+                    return Err(Diagnostic::error(
+                        "E0018",
+                        format!("`{n}` is a list of spike times, not a number"),
+                    )
+                    .primary(span, "a list")
+                    .help("spike-time lists can only be passed to `emit array(...)`"))
+                }
+            },
+            Some(Sym::State(h)) => {
+                if self.scope == Scope::Params {
+                    return Err(only_params("is a state variable"));
+                }
+                (ExprKind::State(h), Some(cx.m.states[h].dim))
+            }
+            Some(Sym::Let(i)) => {
+                let (h, d) = cx.lower_let(i)?;
+                if self.scope == Scope::Params && let_uses_state(&cx.m, cx.m.lets[h].value) {
+                    return Err(only_params("depends on state variables"));
+                }
+                (ExprKind::Let(h), d)
+            }
+            None if n == "t" && self.scope == Scope::Dynamic => (ExprKind::Time, Some(Dim::TIME)),
+            None => return Err(cx.unknown(n, span)),
+        };
+        let ty = Ty::Num(d);
+        Ok((cx.m.exprs.append(IrExpr { kind, ty: ty.ir() }), ty))
     }
 }
 
@@ -331,30 +304,17 @@ fn declared_dim(decl: &ast::Decl, diags: &mut Vec<Diagnostic>) -> Option<Option<
     }
 }
 
-/// Registers parameter declarations; returns false on errors.
+/// Registers parameter declarations (errors go to the diagnostics).
 fn declare_params(cx: &mut Cx<'_>, decls: &[&ast::Decl], spans: &mut ModelSpans) {
     let env = ConstEnv::default();
     for decl in decls {
         let name = &decl.name;
-        if let Some(prev) = cx.syms.get(&name.name) {
-            let _ = prev;
-            let prev_span = spans
-                .params
-                .iter()
-                .chain(&spans.states)
-                .copied()
-                .zip(
-                    cx.m.params
-                        .iter()
-                        .map(|(_, p)| p.name.clone())
-                        .chain(cx.m.states.iter().map(|(_, s)| s.name.clone())),
-                )
-                .find(|(_, n)| *n == name.name)
-                .map(|(s, _)| s)
-                .unwrap_or(Span::DUMMY);
+        if let Some(&prev) = cx.syms.get(&name.name) {
+            let prev_span = cx.declared_at(prev, spans);
             cx.diags.push(duplicate(&name.name, name.span, prev_span));
             continue;
         }
+        let errors_before = cx.diags.len();
         let declared = declared_dim(decl, cx.diags);
         let mut default = None;
         let mut default_times = Vec::new();
@@ -449,6 +409,9 @@ fn declare_params(cx: &mut Cx<'_>, decls: &[&ast::Decl], spans: &mut ModelSpans)
         });
         cx.syms.insert(name.name.clone(), Sym::Param(h));
         spans.params.push(name.span);
+        if cx.diags.len() > errors_before {
+            cx.failed.insert(name.name.clone());
+        }
     }
 }
 
@@ -474,15 +437,7 @@ pub fn lower_neuron(
         ..Default::default()
     };
     let before = diags.len();
-    let mut cx = Cx {
-        m: empty_model(&decl.name.name),
-        syms: HashMap::new(),
-        lets: Vec::new(),
-        let_done: Vec::new(),
-        let_busy: Vec::new(),
-        let_dims: Vec::new(),
-        diags,
-    };
+    let mut cx = Cx::new(empty_model(&decl.name.name), diags);
     let params: Vec<&ast::Decl> = decl
         .stmts
         .iter()
@@ -507,12 +462,8 @@ pub fn lower_neuron(
         .collect();
     let mut pending = Vec::new();
     for st in &states {
-        if let Some(&prev) = cx.syms.get(&st.name.name).as_ref() {
-            let prev = match prev {
-                Sym::Param(h) => spans.params[h.index()],
-                Sym::State(h) => spans.states[h.index()],
-                Sym::Let(_) => Span::DUMMY,
-            };
+        if let Some(&prev) = cx.syms.get(&st.name.name) {
+            let prev = cx.declared_at(prev, &spans);
             cx.diags.push(duplicate(&st.name.name, st.name.span, prev));
             continue;
         }
@@ -529,20 +480,14 @@ pub fn lower_neuron(
     }
     for s in &decl.stmts {
         if let ast::ModelStmt::Let(name, e) = s {
-            if let Some(prev) = cx.syms.get(&name.name) {
-                let prev = match prev {
-                    Sym::Param(h) => spans.params[h.index()],
-                    Sym::State(h) => spans.states[h.index()],
-                    Sym::Let(i) => cx.lets[*i].0.span,
-                };
+            if let Some(&prev) = cx.syms.get(&name.name) {
+                let prev = cx.declared_at(prev, &spans);
                 cx.diags.push(duplicate(&name.name, name.span, prev));
                 continue;
             }
             cx.syms.insert(name.name.clone(), Sym::Let(cx.lets.len()));
             cx.lets.push((name.clone(), e.clone()));
-            cx.let_done.push(None);
-            cx.let_busy.push(false);
-            cx.let_dims.push(None);
+            cx.let_states.push(LetState::Pending);
         }
     }
     // Initial values: the state's dimension is the initial value's, unless
@@ -586,8 +531,13 @@ pub fn lower_neuron(
             };
             cx.m.states[h].dim = dim;
             cx.m.states[h].init = id;
+        } else if declared.is_none() {
+            // Its dimension is unknown: do not guess it at every use.
+            cx.failed.insert(st.name.name.clone());
         }
     }
+    // Lower every definition, in order (those that initial values use are
+    // done already), so that unused ones are checked too.
     for i in 0..cx.lets.len() {
         let r = cx.lower_let(i);
         cx.report(r);
@@ -880,15 +830,7 @@ pub fn lower_source(
         ..Default::default()
     };
     let before = diags.len();
-    let mut cx = Cx {
-        m: empty_model(&decl.name.name),
-        syms: HashMap::new(),
-        lets: Vec::new(),
-        let_done: Vec::new(),
-        let_busy: Vec::new(),
-        let_dims: Vec::new(),
-        diags,
-    };
+    let mut cx = Cx::new(empty_model(&decl.name.name), diags);
     let params: Vec<&ast::Decl> = decl.params.iter().collect();
     declare_params(&mut cx, &params, &mut spans);
     let help = "a source model emits with exactly one `emit poisson(rate, start, stop)` or `emit array(spike_times)`";
@@ -1044,21 +986,7 @@ pub fn lower_alias(
             diags.push(d);
         }
     }
-    let mut cx = Cx {
-        syms: HashMap::new(),
-        lets: Vec::new(),
-        let_done: Vec::new(),
-        let_busy: Vec::new(),
-        let_dims: Vec::new(),
-        m,
-        diags,
-    };
-    for (h, p) in cx.m.params.iter() {
-        cx.syms.insert(p.name.clone(), Sym::Param(h));
-    }
-    for (h, s) in cx.m.states.iter() {
-        cx.syms.insert(s.name.clone(), Sym::State(h));
-    }
+    let mut cx = Cx::new(m, diags);
     let env = ConstEnv::default();
     for item in &decl.items {
         let Some(v) = &item.value else { continue };

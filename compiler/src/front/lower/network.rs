@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::consts::{wrong_dim, Const, ConstEnv};
-use super::dims::{self, Ty};
+use super::dims;
 use super::library::Library;
 use super::models::duplicate;
 use super::values::{bind, connector_expr, ValueCx};
@@ -41,6 +41,8 @@ struct Net<'p> {
     /// Populations whose declaration had errors: later uses stay silent
     /// instead of adding "unknown population" to the real error.
     poisoned: std::collections::HashSet<String>,
+    /// Whether the model library already reported errors.
+    earlier_errors: bool,
 }
 
 /// Lowers the network of the main file.
@@ -109,6 +111,7 @@ pub fn lower_network(
         model_ids: HashMap::new(),
         param_spans: HashMap::new(),
         poisoned: Default::default(),
+        earlier_errors: diags.iter().any(Diagnostic::is_error),
     };
     cx.params(prog, &decl, overrides);
     for item in &decl.items {
@@ -218,7 +221,7 @@ impl Net<'_> {
         }
         let mut replaced: HashMap<String, Expr> = HashMap::new();
         for o in overrides {
-            let Some((ident, _)) = declared.iter().find(|(p, _)| p.name == o.name) else {
+            if !declared.iter().any(|(p, _)| p.name == o.name) {
                 let names: Vec<&str> = declared.iter().map(|(p, _)| p.name.as_str()).collect();
                 let mut d = Diagnostic::error(
                     "E0051",
@@ -240,7 +243,6 @@ impl Net<'_> {
                 .add(format!("<--set {}>", o.name), o.value.clone());
             match parse_value(id, &o.value) {
                 Ok(e) => {
-                    let _ = ident;
                     replaced.insert(o.name.clone(), e);
                 }
                 Err(d) => self.diags.push(Diagnostic {
@@ -394,15 +396,10 @@ impl Net<'_> {
         };
         let mut settings = Vec::new();
         let mut spans = Vec::new();
-        for (name, value) in &p.settings {
-            if let Some(i) = p
-                .settings
-                .iter()
-                .position(|(n, _)| n.name == name.name)
-                .filter(|&i| !std::ptr::eq(&p.settings[i].0, name))
-            {
+        for (k, (name, value)) in p.settings.iter().enumerate() {
+            if let Some((first, _)) = p.settings[..k].iter().find(|(n, _)| n.name == name.name) {
                 self.diags
-                    .push(duplicate(&name.name, name.span, p.settings[i].0.span));
+                    .push(duplicate(&name.name, name.span, first.span));
                 continue;
             }
             let var = match (model.param(&name.name), model.state(&name.name)) {
@@ -761,20 +758,17 @@ impl Net<'_> {
             }
         };
         if let Some(named) = &c.name {
-            if let Some((_, _)) = self
+            if let Some(i) = self
                 .net
                 .projections
                 .iter()
-                .find(|(_, p)| p.name == named.name)
+                .position(|(_, p)| p.name == named.name)
             {
-                let prev = self
-                    .net
-                    .projections
-                    .iter()
-                    .position(|(_, p)| p.name == named.name)
-                    .map(|i| self.net.spans.projections[i])
-                    .unwrap_or(Span::DUMMY);
-                self.diags.push(duplicate(&named.name, named.span, prev));
+                self.diags.push(duplicate(
+                    &named.name,
+                    named.span,
+                    self.net.spans.projections[i],
+                ));
                 return;
             }
         }
@@ -881,7 +875,6 @@ impl Net<'_> {
                             .note("`d` is the distance in um; write e.g. `exp(-d / 100 um)`"));
                     }
                 }
-                let _ = Ty::Bool;
                 Connector::DistanceDependent {
                     probability: id,
                     autapses: flag(s[1], "autapses", true)?,
@@ -1075,7 +1068,7 @@ impl Net<'_> {
         }
         // After an error, projections may be missing: unused-population
         // warnings would only add noise.
-        if self.diags.iter().any(Diagnostic::is_error) {
+        if self.earlier_errors || self.diags.iter().any(Diagnostic::is_error) {
             return;
         }
         let mut used = vec![false; self.net.populations.len()];

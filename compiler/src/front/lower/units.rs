@@ -23,12 +23,11 @@ pub fn resolve_units(units: &[UnitFactor]) -> Result<(Dim, i32), Diagnostic> {
 fn unknown_unit(name: &str, span: Span) -> Diagnostic {
     let d =
         Diagnostic::error("E0003", format!("unknown unit `{name}`")).primary(span, "not a unit");
-    if let Some(h) = did_you_mean(name, UNITS.iter().map(|u| u.name)) {
-        d.help(format!("{h} (units are case-sensitive)"))
-    } else {
-        d.help(format!(
-            "a name right after a number is read as its unit; to multiply, write `* {name}`"
-        ))
+    let multiply =
+        format!("a name right after a number is read as its unit; to multiply, write `* {name}`");
+    match did_you_mean(name, UNITS.iter().map(|u| u.name)) {
+        Some(h) => d.help(format!("{h} (units are case-sensitive); {multiply}")),
+        None => d.help(multiply),
     }
 }
 

@@ -5,11 +5,11 @@ use std::path::Path;
 
 use super::consts::{not_number, wrong_dim, Const, ConstEnv};
 use super::csv::read_table;
-use super::dims::{self, Ty};
-use super::units::literal_value;
+use super::dims::Ty;
+use super::exprs::{lower, Names};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::front::ast::{Arg, BinOp, Expr, ExprKind as AK};
-use spikec_ir::expr::{Expr as IrExpr, ExprArena, ExprId, ExprKind, Func, Type};
+use spikec_ir::expr::{Expr as IrExpr, ExprArena, ExprId, ExprKind};
 use spikec_ir::network::{DistKind, Distribution, SpikeTimes, Structure, ValueSpec};
 use spikec_ir::{Dim, Span};
 
@@ -117,6 +117,19 @@ impl ValueCx<'_> {
                 return self
                     .distribution(kind, &callee.name, e.span, args, want)
                     .map(ValueSpec::Random);
+            }
+            if callee.name != "csv" && spikec_ir::expr::Func::from_name(&callee.name).is_none() {
+                let names: Vec<&str> = DistKind::ALL.iter().map(|d| d.name()).collect();
+                let d =
+                    Diagnostic::error("E0016", format!("unknown distribution `{}`", callee.name))
+                        .primary(callee.span, "not a distribution or function");
+                return Err(match did_you_mean(&callee.name, names.iter().copied().chain(["csv"])) {
+                    Some(h) => d.help(h),
+                    None => d.help(format!(
+                        "per-neuron values are constants, `csv(\"file\", \"column\")` or one of the distributions: {}",
+                        names.join(", ")
+                    )),
+                });
             }
             if callee.name == "csv" {
                 let slots = bind("csv", e.span, args, &["file", "column"], 2)?;
@@ -381,6 +394,36 @@ impl ValueCx<'_> {
     }
 }
 
+/// Names in connector expressions: the distance `d` (um) between the pre-
+/// and postsynaptic neuron, and the network's parameters.
+struct ConnectorNames<'a> {
+    env: &'a ConstEnv,
+    arena: &'a mut ExprArena,
+}
+
+impl Names for ConnectorNames<'_> {
+    fn arena(&mut self) -> &mut ExprArena {
+        self.arena
+    }
+
+    fn name(&mut self, name: &str, span: Span) -> Result<(ExprId, Ty), Diagnostic> {
+        let (kind, d) = if name == "d" {
+            (ExprKind::Distance, Some(Dim::LENGTH))
+        } else {
+            let e = Expr {
+                kind: AK::Name(name.to_string()),
+                span,
+            };
+            match self.env.eval(&e)? {
+                Const::Num(v, d) => (ExprKind::Const(v), d),
+                other => return Err(not_number(&other, span, "in a connection probability")),
+            }
+        };
+        let ty = Ty::Num(d);
+        Ok((self.arena.append(IrExpr { kind, ty: ty.ir() }), ty))
+    }
+}
+
 /// Lowers a connector expression over the distance `d` (um) and network
 /// parameters into `arena`.
 pub fn connector_expr(
@@ -388,63 +431,5 @@ pub fn connector_expr(
     arena: &mut ExprArena,
     e: &Expr,
 ) -> Result<(ExprId, Ty), Diagnostic> {
-    let push = |arena: &mut ExprArena, kind, ty| arena.append(IrExpr { kind, ty });
-    let num = |d: Option<Dim>| Type::Num(d.unwrap_or(Dim::NONE));
-    match &e.kind {
-        AK::Number { text, units } => {
-            let (v, d) = literal_value(text, units, e.span)?;
-            let poly = units.is_empty() && (v == 0.0 || v.is_infinite());
-            Ok((
-                push(arena, ExprKind::Const(v), Type::Num(d)),
-                Ty::Num(if poly { None } else { Some(d) }),
-            ))
-        }
-        AK::Name(n) if n == "d" => Ok((
-            push(arena, ExprKind::Distance, Type::Num(Dim::LENGTH)),
-            Ty::Num(Some(Dim::LENGTH)),
-        )),
-        AK::Name(_) => match env.eval(e)? {
-            Const::Num(v, d) => Ok((push(arena, ExprKind::Const(v), num(d)), Ty::Num(d))),
-            other => Err(not_number(&other, e.span, "")),
-        },
-        AK::Neg(inner) => {
-            let (a, t) = connector_expr(env, arena, inner)?;
-            let d = dims::expect_num(t, inner.span, "after `-`")?;
-            Ok((push(arena, ExprKind::Neg(a), num(d)), t))
-        }
-        AK::Binary { op, lhs, rhs } => {
-            let (a, lt) = connector_expr(env, arena, lhs)?;
-            let (b, rt) = connector_expr(env, arena, rhs)?;
-            let rc = match arena[b].kind {
-                ExprKind::Const(v) => Some(v),
-                _ => None,
-            };
-            let t = dims::binary(*op, (lt, lhs.span), (rt, rhs.span), rc)?;
-            let kind = dims::ir_binary(*op, a, b);
-            let ty = match t {
-                Ty::Bool => Type::Bool,
-                Ty::Num(d) => num(d),
-            };
-            Ok((push(arena, kind, ty), t))
-        }
-        AK::Call { callee, args } if Func::from_name(&callee.name).is_some() => {
-            let f = Func::from_name(&callee.name).expect("checked");
-            let mut ids = Vec::new();
-            let mut tys = Vec::new();
-            for a in args {
-                let (id, t) = connector_expr(env, arena, &a.value)?;
-                ids.push(id);
-                tys.push((t, a.value.span));
-            }
-            let t = dims::call(f, &tys, e.span)?;
-            let ty = match t {
-                Ty::Bool => Type::Bool,
-                Ty::Num(d) => num(d),
-            };
-            Ok((push(arena, ExprKind::Call(f, ids), ty), t))
-        }
-        _ => env
-            .eval(e)
-            .and_then(|c| Err(not_number(&c, e.span, "in a connection probability"))),
-    }
+    lower(&mut ConnectorNames { env, arena }, e)
 }
