@@ -3,6 +3,12 @@
 //! (an ODE's right-hand side must be state/time, a reset must keep the
 //! state's unit), the ODE system classified.
 
+mod alias;
+mod source;
+
+pub use alias::lower_alias;
+pub use source::lower_source;
+
 use std::collections::HashMap;
 
 use super::consts::{wrong_dim, Const, ConstEnv};
@@ -10,7 +16,7 @@ use super::dims::{self, Ty};
 use super::exprs::{self, Names};
 use super::units::{dim_text, resolve_units};
 use crate::diag::{did_you_mean, Diagnostic};
-use crate::front::ast::{self, Expr, ExprKind as AK};
+use crate::front::ast::{self, Expr};
 use spikec_ir::expr::{Expr as IrExpr, ExprArena, ExprId, ExprKind, Type};
 use spikec_ir::model::*;
 use spikec_ir::{Arena, Dim, Handle, Span};
@@ -818,240 +824,6 @@ fn condition_states(m: &Model, e: ExprId) -> Vec<Handle<State>> {
         }
     }
     out
-}
-
-/// Lowers a `source_model` declaration.
-pub fn lower_source(
-    decl: &ast::SourceModelDecl,
-    diags: &mut Vec<Diagnostic>,
-) -> (Option<Model>, ModelSpans) {
-    let mut spans = ModelSpans {
-        name: decl.name.span,
-        ..Default::default()
-    };
-    let before = diags.len();
-    let mut cx = Cx::new(empty_model(&decl.name.name), diags);
-    let params: Vec<&ast::Decl> = decl.params.iter().collect();
-    declare_params(&mut cx, &params, &mut spans);
-    let help = "a source model emits with exactly one `emit poisson(rate, start, stop)` or `emit array(spike_times)`";
-    let generator = match decl.emits.as_slice() {
-        [one] => lower_emit(&mut cx, one, help),
-        [] => {
-            cx.diags.push(
-                Diagnostic::error(
-                    "E0035",
-                    format!(
-                        "source model `{}` does not say how it emits spikes",
-                        decl.name.name
-                    ),
-                )
-                .primary(decl.name.span, "no `emit`")
-                .help(help),
-            );
-            None
-        }
-        [_, second, ..] => {
-            cx.diags.push(
-                Diagnostic::error(
-                    "E0035",
-                    format!("source model `{}` has more than one `emit`", decl.name.name),
-                )
-                .primary(second.span, "second `emit`")
-                .help(help),
-            );
-            None
-        }
-    };
-    if let Some(g) = generator {
-        cx.m.body = ModelBody::Source(g);
-    }
-    let ok = cx.diags.len() == before;
-    (ok.then_some(cx.m), spans)
-}
-
-fn lower_emit(cx: &mut Cx<'_>, e: &Expr, help: &str) -> Option<Generator> {
-    let AK::Call { callee, args } = &e.kind else {
-        return None;
-    };
-    match callee.name.as_str() {
-        "poisson" => {
-            if args.len() != 3 || args.iter().any(|a| a.name.is_some()) {
-                cx.diags.push(
-                    Diagnostic::error(
-                        "E0035",
-                        "`emit poisson` takes three positional arguments: rate, start, stop",
-                    )
-                    .primary(e.span, "wrong arguments")
-                    .help(help),
-                );
-                return None;
-            }
-            let mut out = Vec::new();
-            for (a, (what, want)) in args.iter().zip([
-                ("the rate", Dim::FREQUENCY),
-                ("the start time", Dim::TIME),
-                ("the stop time", Dim::TIME),
-            ]) {
-                let r = cx.numeric(&a.value, Scope::Params, "in `emit`");
-                let (id, d) = cx.report(r)?;
-                if !cx.check_dim(a.value.span, what, want, d) {
-                    return None;
-                }
-                out.push(id);
-            }
-            Some(Generator::Poisson {
-                rate: out[0],
-                start: out[1],
-                stop: out[2],
-            })
-        }
-        "array" => {
-            let p = match args.as_slice() {
-                [a] => match &a.value.kind {
-                    AK::Name(n) => match cx.syms.get(n) {
-                        Some(Sym::Param(h)) if cx.m.params[*h].ty == ParamType::SpikeTimes => {
-                            Some(*h)
-                        }
-                        _ => None,
-                    },
-                    _ => None,
-                },
-                _ => None,
-            };
-            if p.is_none() {
-                cx.diags.push(Diagnostic::error("E0035", "`emit array` takes one spike-time list parameter")
-                    .primary(e.span, "not a spike-time parameter")
-                    .help("declare `parameter spike_times = []` and write `emit array(spike_times)`"));
-            }
-            p.map(|times| Generator::Array { times })
-        }
-        other => {
-            cx.diags.push(
-                Diagnostic::error("E0035", format!("unknown spike generator `{other}`"))
-                    .primary(callee.span, "not `poisson` or `array`")
-                    .help(help),
-            );
-            None
-        }
-    }
-}
-
-/// Builds an alias of `base`: renames and new defaults.
-pub fn lower_alias(
-    decl: &ast::AliasDecl,
-    base: &Model,
-    base_spans: &ModelSpans,
-    diags: &mut Vec<Diagnostic>,
-) -> (Option<Model>, ModelSpans) {
-    let before = diags.len();
-    let mut m = base.clone();
-    m.name = decl.name.name.clone();
-    m.alias_of = Some(base.alias_of.clone().unwrap_or_else(|| base.name.clone()));
-    let mut spans = base_spans.clone();
-    spans.name = decl.name.span;
-    // First all renames, so new defaults can use the new names.
-    for item in &decl.items {
-        let old = item.renames.as_ref().unwrap_or(&item.name);
-        let found = m
-            .param(&old.name)
-            .map(|h| m.params[h].name = item.name.name.clone())
-            .is_some()
-            || m.state(&old.name)
-                .map(|h| m.states[h].name = item.name.name.clone())
-                .is_some()
-            || match &mut m.body {
-                ModelBody::Neuron(d) => d
-                    .ports
-                    .iter_mut()
-                    .find(|p| p.name == old.name)
-                    .map(|p| p.name = item.name.name.clone())
-                    .is_some(),
-                ModelBody::Source(_) => false,
-            };
-        if !found {
-            let mut names: Vec<&str> = base.params.iter().map(|(_, p)| p.name.as_str()).collect();
-            names.extend(base.states.iter().map(|(_, s)| s.name.as_str()));
-            let mut d = Diagnostic::error(
-                "E0015",
-                format!(
-                    "model `{}` has no parameter, state or port `{}`",
-                    base.name, old.name
-                ),
-            )
-            .primary(old.span, "not found in the base model");
-            d = match did_you_mean(&old.name, names) {
-                Some(h) => d.help(h),
-                None => d.help("`NEW for OLD` renames a name of the base model"),
-            };
-            diags.push(d);
-        }
-    }
-    let mut cx = Cx::new(m, diags);
-    let env = ConstEnv::default();
-    for item in &decl.items {
-        let Some(v) = &item.value else { continue };
-        match cx.syms.get(&item.name.name).copied() {
-            Some(Sym::Param(h)) => match (&cx.m.params[h].ty, env.eval(v)) {
-                (ParamType::Scalar(want), Ok(Const::Num(x, d))) => {
-                    let want = *want;
-                    if cx.check_dim(
-                        v.span,
-                        &format!("the default of `{}`", item.name.name),
-                        want,
-                        d,
-                    ) {
-                        let id = cx.konst(x, want);
-                        cx.m.params[h].default = Some(id);
-                    }
-                }
-                (ParamType::SpikeTimes, Ok(Const::List(items))) => {
-                    cx.m.params[h].default_times = items
-                        .iter()
-                        .filter_map(|(c, _)| match c {
-                            Const::Num(t, _) => Some(*t),
-                            _ => None,
-                        })
-                        .collect();
-                }
-                (_, Ok(other)) => {
-                    cx.diags
-                        .push(super::consts::not_number(&other, v.span, "as a default"))
-                }
-                (_, Err(e)) => cx.diags.push(e),
-            },
-            Some(Sym::State(h)) => {
-                let r = cx.numeric(v, Scope::Params, "as an initial value");
-                if let Some((id, d)) = cx.report(r) {
-                    let want = cx.m.states[h].dim;
-                    if cx.check_dim(
-                        v.span,
-                        &format!("the initial value of `{}`", item.name.name),
-                        want,
-                        d,
-                    ) {
-                        cx.m.states[h].init = id;
-                    }
-                }
-            }
-            _ => {
-                if item.renames.is_none() && cx.diags.len() == before {
-                    cx.diags.push(
-                        Diagnostic::error(
-                            "E0015",
-                            format!(
-                                "model `{}` has no parameter or state `{}`",
-                                base.name, item.name.name
-                            ),
-                        )
-                        .primary(item.name.span, "not found in the base model")
-                        .help("only parameters and states have defaults"),
-                    );
-                }
-            }
-        }
-    }
-    let ok = cx.diags.len() == before;
-    (ok.then_some(cx.m), spans)
 }
 
 /// Parameters that no expression of the model reads.
