@@ -38,6 +38,26 @@ pub fn compile_file(path: &Path, overrides: &[Override]) -> std::io::Result<Comp
 /// Compiles `text` as if read from `name` (imports and CSV files resolve
 /// relative to `name`).
 pub fn compile_source(name: &str, text: String, overrides: &[Override]) -> Compilation {
+    // The parser and the passes recurse over expressions. Nesting is capped
+    // at parse time (`parse::MAX_NESTING`); a generous stack makes sure that
+    // cap, not the default 8 MiB main-thread stack, is the limit.
+    let name = name.to_string();
+    let overrides = overrides.to_vec();
+    let worker = std::thread::Builder::new()
+        .name("spikec-compile".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || compile_on_this_thread(&name, text, &overrides));
+    match worker.map(|h| h.join()) {
+        Ok(Ok(c)) => c,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => panic!("cannot start the compiler thread: {e}"),
+    }
+}
+
+/// Stack of the compiler thread: address space, committed only as used.
+const STACK_SIZE: usize = 256 << 20;
+
+fn compile_on_this_thread(name: &str, text: String, overrides: &[Override]) -> Compilation {
     let (mut prog, mut diags) = load(name, text);
     let mut result = None;
     if !diags.iter().any(Diagnostic::is_error) {

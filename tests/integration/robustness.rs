@@ -178,3 +178,29 @@ fn mutated_inputs_never_panic() {
         }
     }
 }
+
+#[test]
+fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
+    let wrap = |e: String| {
+        format!("network n {{ param x = {e}\n population P = IF_curr_exp[2] {{ i_offset = x * 1 nA }}\n record P.spikes }}")
+    };
+    let limit = spikec::front::parse::MAX_NESTING;
+    let hostile = [
+        format!("{}1{}", "(".repeat(50_000), ")".repeat(50_000)),
+        format!("{}1", "-".repeat(200_000)),
+        vec!["1"; 200_000].join(" + "),
+        vec!["2"; 100_000].join(" ^ "),
+    ];
+    for e in hostile {
+        let c = compile_source("deep.snn", wrap(e), &[]);
+        assert!(
+            c.diagnostics.iter().any(|d| d.code == "E0001"),
+            "{:?}",
+            c.diagnostics.first()
+        );
+    }
+    // Just under the limit still compiles.
+    let ok = format!("{}0{}", "(".repeat(limit - 1), ")".repeat(limit - 1));
+    let c = compile_source("deep.snn", wrap(ok), &[]);
+    assert!(!c.has_errors(), "{}", crate::support::rendered(&c));
+}

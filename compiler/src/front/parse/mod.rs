@@ -22,6 +22,7 @@ pub fn parse(file: u32, src: &str) -> Result<File, Diagnostic> {
     let top = pairs
         .next()
         .ok_or_else(|| Diagnostic::error("E0001", "empty parse"))?;
+    check_nesting(file, top.clone())?;
     let b = Builder { file };
     let mut items = Vec::new();
     for p in top.into_inner() {
@@ -31,6 +32,47 @@ pub fn parse(file: u32, src: &str) -> Result<File, Diagnostic> {
         items.push(b.item(p));
     }
     Ok(File { items })
+}
+
+/// How deeply expressions may nest, counting each operand of an operator
+/// chain (`1 + 1 + ...` folds into a left-leaning tree). Far beyond any
+/// real network; it keeps the recursive passes after parsing within their
+/// stack on hostile input.
+pub const MAX_NESTING: usize = 1000;
+
+/// Rejects expressions nested deeper than [`MAX_NESTING`], walking the parse
+/// tree with an explicit stack so that the check itself cannot overflow.
+fn check_nesting(file: u32, top: Pair<'_, Rule>) -> Result<(), Diagnostic> {
+    let mut stack = vec![(top, 0usize)];
+    while let Some((pair, depth)) = stack.pop() {
+        if depth > MAX_NESTING {
+            let s = pair.as_span();
+            return Err(Diagnostic::error(
+                "E0001",
+                format!("expression nested more than {MAX_NESTING} levels deep"),
+            )
+            .primary(Span::new(file, s.start(), s.end()), "too deeply nested")
+            .help("split it into `let` definitions or network `param`s"));
+        }
+        // Count the levels the AST will have, not pest's wrapper rules: an
+        // operator chain of n operands folds into n - 1 nested nodes.
+        let rule = pair.as_rule();
+        let children: Vec<_> = pair.into_inner().collect();
+        let step = match rule {
+            Rule::or_expr
+            | Rule::and_expr
+            | Rule::not_expr
+            | Rule::cmp_expr
+            | Rule::sum
+            | Rule::product
+            | Rule::unary => children.len().saturating_sub(1),
+            Rule::paren | Rule::tuple | Rule::call | Rule::list => 1,
+            Rule::power => children.len().saturating_sub(1),
+            _ => 0,
+        };
+        stack.extend(children.into_iter().map(|c| (c, depth + step)));
+    }
+    Ok(())
 }
 
 fn syntax_error(file: u32, src: &str, e: pest::error::Error<Rule>) -> Diagnostic {
