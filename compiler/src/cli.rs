@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diag::{self, render_human, render_json, ColorChoice};
 use crate::driver::{compile_file, Compilation, Override};
+use crate::fmt;
 use spikec_ir::{print_network, validate};
 
 /// Exit code: success.
@@ -26,7 +27,7 @@ pub const EXIT_USAGE: i32 = 2;
     long_about = "spikec compiles a textual network description (.snn) into an IR that \
                   hardware backends and a simulator consume, and checks it on the way: \
                   names, physical units, connector arguments, index ranges.",
-    after_help = "Examples:\n  spikec check dsl-examples/cuba.snn\n  spikec check dsl-examples/microcircuit.snn --set N_scaling=0.1 --set K_scaling=0.1\n  spikec ir dsl-examples/brunel.snn --set g=4.5\n  spikec explain E0020\n  spikec check net.snn --message-format json"
+    after_help = "Examples:\n  spikec check dsl-examples/cuba.snn\n  spikec fmt dsl-examples/*.snn\n  spikec check dsl-examples/microcircuit.snn --set N_scaling=0.1 --set K_scaling=0.1\n  spikec ir dsl-examples/brunel.snn --set g=4.5\n  spikec explain E0020\n  spikec check net.snn --message-format json"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -61,6 +62,18 @@ enum Command {
         /// Override a network parameter: --set n=40000 (repeatable).
         #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
         set: Vec<Override>,
+    },
+    /// Format .snn files in place (or check that they are formatted).
+    #[command(
+        after_help = "Examples:\n  spikec fmt dsl-examples/*.snn\n  spikec fmt --check net.snn      # exit 1 if it would change"
+    )]
+    Fmt {
+        /// The .snn files to format.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Change nothing; list the files that are not formatted and exit 1 if any.
+        #[arg(long)]
+        check: bool,
     },
     /// Explain a diagnostic code in detail, with an example.
     #[command(after_help = "Example:\n  spikec explain E0020")]
@@ -195,6 +208,13 @@ pub fn run(
                 EXIT_USAGE
             }
         },
+        Command::Fmt { files, check } => {
+            let mut worst = EXIT_OK;
+            for f in &files {
+                worst = worst.max(format_file(&mut out, f, check));
+            }
+            worst
+        }
         Command::Check { files, set } => {
             let mut worst = EXIT_OK;
             for f in &files {
@@ -231,6 +251,62 @@ pub fn run(
                 EXIT_USAGE
             }
         },
+    }
+}
+
+/// Formats (or checks) one file; returns its exit code.
+fn format_file(out: &mut Out<'_>, path: &std::path::Path, check: bool) -> i32 {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = writeln!(out.stderr, "error: cannot read `{}`: {e}", path.display());
+            return EXIT_USAGE;
+        }
+    };
+    match fmt::format_checked(&text) {
+        Ok(formatted) if formatted == text => EXIT_OK,
+        Ok(formatted) => {
+            if check {
+                let _ = writeln!(out.stdout, "{} is not formatted:", path.display());
+                let _ = out
+                    .stdout
+                    .write_all(fmt::line_diff(&text, &formatted).as_bytes());
+                return EXIT_INPUT;
+            }
+            // Write beside the file and rename over it, so an interrupted
+            // run never leaves half a file.
+            let tmp = path.with_extension("snn.fmt-tmp");
+            let written =
+                std::fs::write(&tmp, &formatted).and_then(|_| std::fs::rename(&tmp, path));
+            match written {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    let _ = writeln!(out.stderr, "error: cannot write `{}`: {e}", path.display());
+                    EXIT_USAGE
+                }
+            }
+        }
+        Err(fmt::FmtError::Syntax(d)) => {
+            let mut sources = diag::SourceMap::new();
+            sources.add(path.display().to_string(), text);
+            let c = Compilation {
+                sources,
+                diagnostics: vec![d],
+                network: None,
+            };
+            out.diagnostics(&c);
+            out.summary(&c, path);
+            EXIT_INPUT
+        }
+        Err(fmt::FmtError::WouldChangeMeaning) => {
+            let _ = writeln!(
+                out.stderr,
+                "error: formatting `{}` would change its meaning, so it was left as it is (this is a bug in spikec fmt; please report it with the file)",
+                path.display()
+            );
+            EXIT_USAGE
+        }
     }
 }
 

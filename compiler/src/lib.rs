@@ -1,10 +1,11 @@
 //! `spikec`: a compiler for spiking neural networks.
 //!
 //! This crate holds the front end (`front`: parse, lower), the diagnostics
-//! (`diag`), the driver that runs the pipeline (`driver`) and the command
-//! line (`cli`). The IR lives in `spikec-ir`.
+//! (`diag`), the driver that runs the pipeline (`driver`), the formatter
+//! (`fmt`) and the command line (`cli`). The IR lives in `spikec-ir`.
 
 pub mod cli;
 pub mod diag;
 pub mod driver;
+pub mod fmt;
 pub mod front;

@@ -114,7 +114,8 @@ fn char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
-fn inputs() -> Vec<(String, String)> {
+/// Every example and standard-library file, by name.
+pub fn inputs() -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = snn_files("dsl-examples")
         .into_iter()
         .map(|p| {
@@ -149,9 +150,11 @@ fn truncated_inputs_never_panic() {
     }
 }
 
-#[test]
-fn mutated_inputs_never_panic() {
+/// Mutated versions of every input: a few deletions, insertions of tokens
+/// that matter to the grammar, duplications and replacements each.
+pub fn mutants() -> Vec<(String, String)> {
     let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let mut out = Vec::new();
     for (name, text) in inputs() {
         for round in 0..80 {
             let mut t = text.clone();
@@ -174,8 +177,16 @@ fn mutated_inputs_never_panic() {
                     }
                 }
             }
-            check_no_panic(&format!("{name} mutation {round}"), t);
+            out.push((format!("{name} mutation {round}"), t));
         }
+    }
+    out
+}
+
+#[test]
+fn mutated_inputs_never_panic() {
+    for (name, text) in mutants() {
+        check_no_panic(&name, text);
     }
 }
 
