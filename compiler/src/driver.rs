@@ -112,6 +112,12 @@ pub fn validation_diagnostic(net: &Network, e: &ValidationError) -> Diagnostic {
         ValidationError::BadValue { value, .. } => {
             let span = match value {
                 ValueRef::Setting(p, i) => sp.settings.get(p.index()).and_then(|v| v.get(*i)).copied().unwrap_or(Span::DUMMY),
+                ValueRef::Draw(p, i) => sp
+                    .draws
+                    .get(p.index())
+                    .and_then(|v| v.get(*i))
+                    .copied()
+                    .unwrap_or(Span::DUMMY),
                 ValueRef::Weight(p) => at(&sp.weights, p.index(), Span::DUMMY),
                 ValueRef::Delay(p) => at(&sp.delays, p.index(), Span::DUMMY),
             };

@@ -200,6 +200,9 @@ pub enum ExprKind {
     Time,
     /// Distance between the pre- and postsynaptic neuron (connector expressions).
     Distance,
+    /// A population's per-neuron random draw, by index in
+    /// [`crate::network::Population::draws`] (per-neuron value expressions).
+    Draw(u32),
     /// Negation.
     Neg(ExprId),
     /// Arithmetic.

@@ -245,9 +245,11 @@ fn degree(model: &Model, e: ExprId) -> Degree {
         _ => Constant,
     };
     match &model.exprs[e].kind {
-        ExprKind::Const(_) | ExprKind::Bool(_) | ExprKind::Param(_) | ExprKind::Distance => {
-            Constant
-        }
+        ExprKind::Const(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Param(_)
+        | ExprKind::Distance
+        | ExprKind::Draw(_) => Constant,
         ExprKind::Time => Nonlinear("depends on time".into()),
         ExprKind::State(_) => Linear,
         ExprKind::Let(l) => degree(model, model.lets[*l].value),

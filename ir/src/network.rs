@@ -170,6 +170,9 @@ pub enum ValueSpec {
     Const(f64),
     /// Drawn independently per element.
     Random(Distribution),
+    /// A function of the population's named draws (`c = -65 mV + 15 mV *
+    /// re^2`), in [`Network::exprs`]; evaluated once per neuron.
+    Expr(ExprId),
     /// One value per element, read from a file by the front end.
     Column {
         /// Where the values came from, as written (`params.csv:I_e`).
@@ -276,6 +279,20 @@ pub struct Population {
     pub settings: Vec<Setting>,
     /// Positions, if declared.
     pub structure: Option<Structure>,
+    /// Named random draws, one value per neuron each, that `ValueSpec::Expr`
+    /// settings share (`let re = uniform(0, 1)`).
+    pub draws: Vec<NamedDraw>,
+}
+
+/// A named per-neuron random draw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedDraw {
+    /// Name, as written.
+    pub name: String,
+    /// Distribution of the draws.
+    pub distribution: Distribution,
+    /// Dimension of the draws.
+    pub dim: Dim,
 }
 
 /// Which neurons of a population a selection takes.
@@ -478,6 +495,8 @@ pub struct Spans {
     pub population_sizes: Vec<Span>,
     /// Each population's settings, parallel to `Population::settings`.
     pub settings: Vec<Vec<Span>>,
+    /// Each population's named draws, parallel to `Population::draws`.
+    pub draws: Vec<Vec<Span>>,
     /// Each projection's declaration.
     pub projections: Vec<Span>,
     /// Each projection's connector call.

@@ -10,8 +10,8 @@ use std::fmt::Write;
 use crate::expr::{BinaryOp, CmpOp, ExprArena, ExprId, ExprKind, LogicOp, Type};
 use crate::model::{Generator, Model, ModelBody, OdeClass, ParamType};
 use crate::network::{
-    Connector, Distribution, IndexSet, Network, Recordable, Selection, SettingValue, SpikeTimes,
-    Structure, ValueSpec, Var,
+    Connector, Distribution, IndexSet, NamedDraw, Network, Recordable, Selection, SettingValue,
+    SpikeTimes, Structure, ValueSpec, Var,
 };
 use crate::units::{format_number, format_quantity, Dim};
 use crate::valid::{used_models, ValidNetwork};
@@ -53,6 +53,14 @@ pub fn print_network(valid: &ValidNetwork<'_>) -> String {
         if let Some(s) = &pop.structure {
             let _ = writeln!(o, "  at {}", structure(s));
         }
+        for d in &pop.draws {
+            let _ = writeln!(
+                o,
+                "  let {} = {}",
+                d.name,
+                distribution(&d.distribution, d.dim)
+            );
+        }
         for s in &pop.settings {
             let name = match s.var {
                 Var::Param(p) => &model.params[p].name,
@@ -66,7 +74,7 @@ pub fn print_network(valid: &ValidNetwork<'_>) -> String {
                 Var::State(st) => model.states[st].dim,
             };
             let value = match &s.value {
-                SettingValue::Scalar(v) => value_spec(v, dim),
+                SettingValue::Scalar(v) => value_spec(net, &pop.draws, v, dim),
                 SettingValue::Times(t) => spike_times(t),
             };
             let what = if matches!(s.var, Var::State(_)) {
@@ -99,8 +107,12 @@ pub fn print_network(valid: &ValidNetwork<'_>) -> String {
             .map(|p| (p.kind.name(), p.weight_dim))
             .unwrap_or(("?", Dim::NONE));
         let _ = writeln!(o, "  port {} ({kind})", proj.port);
-        let _ = writeln!(o, "  weight {}", value_spec(&proj.weight, wdim));
-        let _ = writeln!(o, "  delay {}", value_spec(&proj.delay, Dim::TIME));
+        let _ = writeln!(o, "  weight {}", value_spec(net, &[], &proj.weight, wdim));
+        let _ = writeln!(
+            o,
+            "  delay {}",
+            value_spec(net, &[], &proj.delay, Dim::TIME)
+        );
         let _ = writeln!(o, "  synapse static");
     }
     if !net.records.is_empty() {
@@ -280,10 +292,11 @@ fn structure(s: &Structure) -> String {
     }
 }
 
-/// Renders a per-element value.
-pub fn value_spec(v: &ValueSpec, dim: Dim) -> String {
+/// Renders a per-element value; `draws` are the population's named draws.
+pub fn value_spec(net: &Network, draws: &[NamedDraw], v: &ValueSpec, dim: Dim) -> String {
     match v {
         ValueSpec::Const(x) => format_quantity(*x, dim),
+        ValueSpec::Expr(e) => expr_in(NameScope { model: None, draws }, &net.exprs, *e),
         ValueSpec::Random(d) => distribution(d, dim),
         ValueSpec::Column { origin, values } => {
             let (lo, hi) = values
@@ -399,7 +412,7 @@ fn connector(net: &Network, c: &Connector) -> String {
             autapses,
         } => format!(
             "distance_dependent(p = {}, autapses = {autapses})",
-            expr_in(None, &net.exprs, *probability)
+            expr_in(NameScope::default(), &net.exprs, *probability)
         ),
         Connector::FromList {
             connections,
@@ -433,7 +446,14 @@ fn connector(net: &Network, c: &Connector) -> String {
 }
 
 fn expr(m: &Model, arena: &ExprArena, e: ExprId) -> String {
-    expr_in(Some(m), arena, e)
+    expr_in(
+        NameScope {
+            model: Some(m),
+            draws: &[],
+        },
+        arena,
+        e,
+    )
 }
 
 fn prec(kind: &ExprKind) -> u8 {
@@ -451,11 +471,21 @@ fn prec(kind: &ExprKind) -> u8 {
     }
 }
 
+/// What the names in an expression refer to.
+#[derive(Clone, Copy, Default)]
+pub struct NameScope<'a> {
+    /// The model whose parameters, states and definitions appear.
+    pub model: Option<&'a Model>,
+    /// The population draws that appear.
+    pub draws: &'a [NamedDraw],
+}
+
 /// Renders an expression with the fewest parentheses that keep its meaning.
-pub fn expr_in(m: Option<&Model>, arena: &ExprArena, e: ExprId) -> String {
+pub fn expr_in(names: NameScope<'_>, arena: &ExprArena, e: ExprId) -> String {
+    let m = names.model;
     let node = &arena[e];
     let sub = |c: ExprId, min: u8| {
-        let s = expr_in(m, arena, c);
+        let s = expr_in(names, arena, c);
         if prec(&arena[c].kind) < min {
             format!("({s})")
         } else {
@@ -474,6 +504,10 @@ pub fn expr_in(m: Option<&Model>, arena: &ExprArena, e: ExprId) -> String {
         ExprKind::Let(h) => m.map_or("?".into(), |m| m.lets[*h].name.clone()),
         ExprKind::Time => "t".into(),
         ExprKind::Distance => "d".into(),
+        ExprKind::Draw(i) => names
+            .draws
+            .get(*i as usize)
+            .map_or("?".into(), |d| d.name.clone()),
         ExprKind::Neg(a) => format!("-{}", sub(*a, p + 1)),
         ExprKind::Not(a) => format!("not {}", sub(*a, p)),
         ExprKind::Binary(op, a, b) => {
@@ -508,7 +542,7 @@ pub fn expr_in(m: Option<&Model>, arena: &ExprArena, e: ExprId) -> String {
             format!("{} {sym} {}", sub(*a, p), sub(*b, p + 1))
         }
         ExprKind::Call(f, args) => {
-            let a: Vec<String> = args.iter().map(|x| expr_in(m, arena, *x)).collect();
+            let a: Vec<String> = args.iter().map(|x| expr_in(names, arena, *x)).collect();
             format!("{}({})", f.name(), a.join(", "))
         }
     }

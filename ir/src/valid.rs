@@ -10,10 +10,11 @@
 //! through [`Network::spans`].
 
 use crate::arena::Handle;
+use crate::expr::{children, ExprArena, ExprId, ExprKind};
 use crate::model::{Model, ModelBody, ParamType, PortKind};
 use crate::network::{
-    Connector, DistKind, IndexSet, Network, PopulationId, ProjectionId, Recordable, Selection,
-    SettingValue, SpikeTimes, ValueSpec, Var,
+    Connector, DistKind, Distribution, IndexSet, NamedDraw, Network, PopulationId, ProjectionId,
+    Recordable, Selection, SettingValue, SpikeTimes, ValueSpec, Var,
 };
 
 /// Which selection of a projection or record an error is about.
@@ -36,6 +37,8 @@ pub enum ValueRef {
     Weight(ProjectionId),
     /// A projection's delay.
     Delay(ProjectionId),
+    /// A population's named draw (population, index in its draws).
+    Draw(PopulationId, usize),
 }
 
 /// An invariant that does not hold.
@@ -203,6 +206,14 @@ fn check_populations(net: &Network, errs: &mut Vec<ValidationError>) {
                 name: pop.name.clone(),
             });
         }
+        for (i, draw) in pop.draws.iter().enumerate() {
+            if let Some(detail) = distribution_problem(&draw.distribution) {
+                errs.push(ValidationError::BadValue {
+                    value: ValueRef::Draw(id, i),
+                    detail,
+                });
+            }
+        }
         for (i, setting) in pop.settings.iter().enumerate() {
             let vref = ValueRef::Setting(id, i);
             let known = match setting.var {
@@ -217,7 +228,9 @@ fn check_populations(net: &Network, errs: &mut Vec<ValidationError>) {
                 continue;
             }
             match &setting.value {
-                SettingValue::Scalar(spec) => check_value(spec, pop.size as u64, vref, errs),
+                SettingValue::Scalar(spec) => {
+                    check_value(spec, (&net.exprs, &pop.draws), pop.size as u64, vref, errs)
+                }
                 SettingValue::Times(times) => {
                     let is_list = matches!(setting.var, Var::Param(p) if model.params[p].ty == ParamType::SpikeTimes);
                     if !is_list {
@@ -258,7 +271,13 @@ fn check_times(times: &SpikeTimes, size: u32, vref: ValueRef, errs: &mut Vec<Val
 }
 
 /// Checks a per-element value against the number of elements it must cover.
-fn check_value(spec: &ValueSpec, count: u64, vref: ValueRef, errs: &mut Vec<ValidationError>) {
+fn check_value(
+    spec: &ValueSpec,
+    (exprs, draws): (&ExprArena, &[NamedDraw]),
+    count: u64,
+    vref: ValueRef,
+    errs: &mut Vec<ValidationError>,
+) {
     let mut bad = |detail: String| {
         errs.push(ValidationError::BadValue {
             value: vref,
@@ -280,46 +299,13 @@ fn check_value(spec: &ValueSpec, count: u64, vref: ValueRef, errs: &mut Vec<Vali
             }
         }
         ValueSpec::Random(d) => {
-            let a = &d.args;
-            let arg = |i: usize| a.get(i).copied().unwrap_or(f64::NAN);
-            if a.len() != d.kind.arg_names().len() || a.iter().any(|x| x.is_nan()) {
-                bad(format!(
-                    "`{}` needs {} arguments",
-                    d.kind.name(),
-                    d.kind.arg_names().len()
-                ));
-                return;
+            if let Some(problem) = distribution_problem(d) {
+                bad(problem);
             }
-            let problem = match d.kind {
-                DistKind::Uniform if arg(0) > arg(1) => Some("low is greater than high"),
-                DistKind::Normal | DistKind::Lognormal if arg(1) < 0.0 => Some("sigma is negative"),
-                DistKind::NormalClipped | DistKind::NormalClippedToBoundary if arg(1) < 0.0 => {
-                    Some("sigma is negative")
-                }
-                DistKind::NormalClipped | DistKind::NormalClippedToBoundary if arg(2) > arg(3) => {
-                    Some("low is greater than high")
-                }
-                DistKind::Exponential if arg(0) <= 0.0 => Some("beta must be positive"),
-                DistKind::Gamma if arg(0) <= 0.0 || arg(1) <= 0.0 => {
-                    Some("k and theta must be positive")
-                }
-                DistKind::VonMises if arg(1) < 0.0 => Some("kappa is negative"),
-                DistKind::Binomial if !(0.0..=1.0).contains(&arg(1)) || arg(0) < 0.0 => {
-                    Some("p must lie in [0, 1] and n must not be negative")
-                }
-                DistKind::Poisson if arg(0) < 0.0 => Some("lambda is negative"),
-                _ => None,
-            };
-            if let Some(p) = problem {
-                bad(format!("invalid arguments to `{}`: {p}", d.kind.name()));
-            } else if d.kind == DistKind::NormalClipped {
-                // Redrawing outside [low, high] never ends when the window
-                // holds (almost) no probability mass.
-                let (mu, sigma, low, high) = (arg(0), arg(1), arg(2), arg(3));
-                let far = |x: f64| sigma == 0.0 || ((x - mu) / sigma).abs() > 8.0;
-                if (low > mu && far(low)) || (high < mu && far(high)) {
-                    bad("`normal_clipped` window lies more than 8 sigma from the mean: redrawing would (almost) never succeed".into());
-                }
+        }
+        ValueSpec::Expr(e) => {
+            if let Some(problem) = expr_problem(exprs, draws, *e) {
+                bad(problem);
             }
         }
     }
@@ -418,8 +404,20 @@ fn check_projection(net: &Network, id: ProjectionId, errs: &mut Vec<ValidationEr
         Connector::FromList { connections, .. } => connections.len() as u64,
         _ => u64::MAX,
     };
-    check_value(&proj.weight, n_listed, ValueRef::Weight(id), errs);
-    check_value(&proj.delay, n_listed, ValueRef::Delay(id), errs);
+    check_value(
+        &proj.weight,
+        (&net.exprs, &[]),
+        n_listed,
+        ValueRef::Weight(id),
+        errs,
+    );
+    check_value(
+        &proj.delay,
+        (&net.exprs, &[]),
+        n_listed,
+        ValueRef::Delay(id),
+        errs,
+    );
     if port_kind == Some(PortKind::Conductance) && may_be_negative(&proj.weight) {
         errs.push(ValidationError::NegativeConductance {
             projection: id,
@@ -501,6 +499,8 @@ fn check_projection(net: &Network, id: ProjectionId, errs: &mut Vec<ValidationEr
 fn may_be_negative(spec: &ValueSpec) -> bool {
     match spec {
         ValueSpec::Const(v) => *v < 0.0,
+        // Not analysed: treated as possibly negative.
+        ValueSpec::Expr(_) => true,
         ValueSpec::Column { values, .. } => values.iter().any(|v| *v < 0.0),
         ValueSpec::Random(d) => {
             let a = &d.args;
@@ -560,4 +560,73 @@ pub fn used_models(net: &Network) -> Vec<Handle<Model>> {
         }
     }
     out
+}
+
+/// What is wrong with a distribution's arguments, if anything.
+fn distribution_problem(d: &Distribution) -> Option<String> {
+    let a = &d.args;
+    let arg = |i: usize| a.get(i).copied().unwrap_or(f64::NAN);
+    if a.len() != d.kind.arg_names().len() || a.iter().any(|x| x.is_nan()) {
+        return Some(format!(
+            "`{}` needs {} arguments",
+            d.kind.name(),
+            d.kind.arg_names().len()
+        ));
+    }
+    let problem = match d.kind {
+        DistKind::Uniform if arg(0) > arg(1) => Some("low is greater than high"),
+        DistKind::Normal | DistKind::Lognormal if arg(1) < 0.0 => Some("sigma is negative"),
+        DistKind::NormalClipped | DistKind::NormalClippedToBoundary if arg(1) < 0.0 => {
+            Some("sigma is negative")
+        }
+        DistKind::NormalClipped | DistKind::NormalClippedToBoundary if arg(2) > arg(3) => {
+            Some("low is greater than high")
+        }
+        DistKind::Exponential if arg(0) <= 0.0 => Some("beta must be positive"),
+        DistKind::Gamma if arg(0) <= 0.0 || arg(1) <= 0.0 => Some("k and theta must be positive"),
+        DistKind::VonMises if arg(1) < 0.0 => Some("kappa is negative"),
+        DistKind::Binomial if !(0.0..=1.0).contains(&arg(1)) || arg(0) < 0.0 => {
+            Some("p must lie in [0, 1] and n must not be negative")
+        }
+        DistKind::Poisson if arg(0) < 0.0 => Some("lambda is negative"),
+        _ => None,
+    };
+    if let Some(p) = problem {
+        return Some(format!("invalid arguments to `{}`: {p}", d.kind.name()));
+    } else if d.kind == DistKind::NormalClipped {
+        // Redrawing outside [low, high] never ends when the window
+        // holds (almost) no probability mass.
+        let (mu, sigma, low, high) = (arg(0), arg(1), arg(2), arg(3));
+        let far = |x: f64| sigma == 0.0 || ((x - mu) / sigma).abs() > 8.0;
+        if (low > mu && far(low)) || (high < mu && far(high)) {
+            return Some("`normal_clipped` window lies more than 8 sigma from the mean: redrawing would (almost) never succeed".into());
+        }
+    }
+    None
+}
+
+/// Checks that a per-neuron expression only uses existing nodes and draws.
+fn expr_problem(exprs: &ExprArena, draws: &[NamedDraw], root: ExprId) -> Option<String> {
+    let mut stack = vec![root];
+    while let Some(e) = stack.pop() {
+        let Some(node) = exprs.try_get(e) else {
+            return Some(format!("dangling expression #{}", e.index()));
+        };
+        match &node.kind {
+            ExprKind::Draw(i) if *i as usize >= draws.len() => {
+                return Some(format!("draw #{i} does not exist here"));
+            }
+            ExprKind::Param(_)
+            | ExprKind::State(_)
+            | ExprKind::Let(_)
+            | ExprKind::Distance
+            | ExprKind::Time => {
+                return Some(
+                    "a per-neuron value may only use constants and the population's draws".into(),
+                );
+            }
+            k => stack.extend(children(k)),
+        }
+    }
+    None
 }

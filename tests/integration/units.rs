@@ -115,3 +115,39 @@ fn selections_views_and_unions() {
         "{text}"
     );
 }
+
+#[test]
+fn named_draws_are_shared_between_settings() {
+    let text = ir("network u {
+  population E = Izhikevich[4] {
+    let re = uniform(0, 1)
+    let jitter = normal(0 mV, 1 mV)
+    c = -65 mV + 15 mV * re^2, d = 8 mV/ms - 6 mV/ms * re^2
+    v = -65 mV + jitter
+  }
+  record E.spikes
+}");
+    assert!(
+        text.contains("  let re = uniform(low = 0, high = 1)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  let jitter = normal(mu = 0 mV, sigma = 1 mV)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  c = -65 mV + 15 mV * re ^ 2\n  d = 8 mV/ms - 6 mV/ms * re ^ 2\n"),
+        "{text}"
+    );
+    assert!(text.contains("  init v = -65 mV + jitter\n"), "{text}");
+    // Units are checked through the draws.
+    assert!(codes("network u { population E = Izhikevich[4] { let x = normal(0 mV, 1 mV)\n c = 1 ms * x } record E.spikes }").contains(&"E0022"));
+    // A `let` must be a distribution, and draws belong to their population.
+    assert!(
+        codes("network u { population E = Izhikevich[4] { let x = 3 } record E.spikes }")
+            .contains(&"E0016")
+    );
+    assert!(codes("network u { population E = IF_curr_exp[4] { let x = uniform(0, 1) }\n connect E -> E : one_to_one() { port excitatory, weight x * 1 nA } }").contains(&"E0010"));
+    assert!(codes("network u { population E = Izhikevich[4] { let x = uniform(0, 1)\n let x = uniform(0, 2) } record E.spikes }").contains(&"E0011"));
+    assert!(codes("network u { population E = Izhikevich[4] { let x = uniform(1, 0)\n c = x * 1 mV } record E.spikes }").contains(&"E0046"));
+}

@@ -91,6 +91,9 @@ pub struct PopulationDecl {
     pub structure: Option<Expr>,
     /// `name = value` settings.
     pub settings: Vec<(Ident, Expr)>,
+    /// `let name = distribution(...)`: one draw per neuron, shared by the
+    /// settings that name it.
+    pub draws: Vec<(Ident, Expr)>,
 }
 
 /// One part of a selection: `E` or `E[0..10]` or `E[1, 2]`.

@@ -5,12 +5,12 @@ use std::path::Path;
 
 use super::consts::{not_number, wrong_dim, Const, ConstEnv};
 use super::csv::read_table;
-use super::dims::Ty;
+use super::dims::{self, Ty};
 use super::exprs::{lower, Names};
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::front::ast::{Arg, BinOp, Expr, ExprKind as AK};
 use spikec_ir::expr::{Expr as IrExpr, ExprArena, ExprId, ExprKind};
-use spikec_ir::network::{DistKind, Distribution, SpikeTimes, Structure, ValueSpec};
+use spikec_ir::network::{DistKind, Distribution, NamedDraw, SpikeTimes, Structure, ValueSpec};
 use spikec_ir::{Dim, Span};
 
 /// Binds call arguments to parameter names: positional first, then named.
@@ -107,11 +107,34 @@ pub struct ValueCx<'a> {
     pub env: &'a ConstEnv,
     /// Directory of the file being lowered (for CSV paths).
     pub dir: &'a Path,
+    /// The population's named draws (empty outside populations).
+    pub draws: &'a [NamedDraw],
 }
 
 impl ValueCx<'_> {
     /// A per-element scalar of dimension `want`. `what` names it in messages.
-    pub fn value(&self, e: &Expr, want: Dim, what: &str) -> Result<ValueSpec, Diagnostic> {
+    /// Expressions over the population's draws go to `exprs`.
+    pub fn value(
+        &self,
+        e: &Expr,
+        want: Dim,
+        what: &str,
+        exprs: &mut ExprArena,
+    ) -> Result<ValueSpec, Diagnostic> {
+        if mentions_draw(e, self.draws) {
+            let (id, t) = lower(
+                &mut DrawNames {
+                    env: self.env,
+                    draws: self.draws,
+                    arena: exprs,
+                },
+                e,
+            )?;
+            return match dims::expect_num(t, e.span, &format!("for {what}"))? {
+                Some(d) if d != want => Err(wrong_dim(e.span, what, want, d)),
+                _ => Ok(ValueSpec::Expr(id)),
+            };
+        }
         if let AK::Call { callee, args } = &e.kind {
             if let Some(kind) = DistKind::from_name(&callee.name) {
                 return self
@@ -185,6 +208,40 @@ impl ValueCx<'_> {
             }
             other => Err(not_number(&other, e.span, &format!("for {what}"))),
         }
+    }
+
+    /// A named draw: `let re = uniform(0, 1)`; its dimension is that of
+    /// its arguments.
+    pub fn draw(&self, name: &str, e: &Expr) -> Result<NamedDraw, Diagnostic> {
+        let AK::Call { callee, args } = &e.kind else {
+            return Err(not_a_draw(e.span));
+        };
+        let Some(kind) = DistKind::from_name(&callee.name) else {
+            return Err(not_a_draw(e.span));
+        };
+        // The first argument that carries the value's unit decides it.
+        let slots = bind(
+            &callee.name,
+            e.span,
+            args,
+            kind.arg_names(),
+            kind.arg_names().len(),
+        )?;
+        let dim = slots
+            .iter()
+            .zip(kind.arg_has_value_dim())
+            .filter(|(_, has)| **has)
+            .find_map(|(slot, _)| match slot.map(|x| self.env.eval(x)) {
+                Some(Ok(Const::Num(_, Some(d)))) => Some(d),
+                _ => None,
+            })
+            .unwrap_or(Dim::NONE);
+        let distribution = self.distribution(kind, &callee.name, e.span, args, dim)?;
+        Ok(NamedDraw {
+            name: name.to_string(),
+            distribution,
+            dim,
+        })
     }
 
     fn distribution(
@@ -391,6 +448,56 @@ impl ValueCx<'_> {
                 );
             }
         })
+    }
+}
+
+fn not_a_draw(span: Span) -> Diagnostic {
+    Diagnostic::error("E0016", "a `let` in a population names a random draw, and this is not a distribution")
+        .primary(span, "not a distribution call")
+        .help("write e.g. `let re = uniform(0, 1)`, then use `re` in the settings: `c = -65 mV + 15 mV * re^2`")
+}
+
+/// Whether an expression names one of the draws.
+fn mentions_draw(e: &Expr, draws: &[NamedDraw]) -> bool {
+    if draws.is_empty() {
+        return false;
+    }
+    match &e.kind {
+        AK::Name(n) => draws.iter().any(|d| d.name == *n),
+        AK::Neg(a) | AK::Not(a) => mentions_draw(a, draws),
+        AK::Binary { lhs, rhs, .. } => mentions_draw(lhs, draws) || mentions_draw(rhs, draws),
+        AK::Call { args, .. } => args.iter().any(|a| mentions_draw(&a.value, draws)),
+        AK::Tuple(items) | AK::List(items) => items.iter().any(|i| mentions_draw(i, draws)),
+        AK::Number { .. } | AK::Bool(_) | AK::Str(_) => false,
+    }
+}
+
+/// Names in per-neuron value expressions: the population's draws, then the
+/// network's parameters.
+struct DrawNames<'a> {
+    env: &'a ConstEnv,
+    draws: &'a [NamedDraw],
+    arena: &'a mut ExprArena,
+}
+
+impl Names for DrawNames<'_> {
+    fn arena(&mut self) -> &mut ExprArena {
+        self.arena
+    }
+
+    fn name(&mut self, name: &str, span: Span) -> Result<(ExprId, Ty), Diagnostic> {
+        let (kind, d) = match self.draws.iter().position(|d| d.name == name) {
+            Some(i) => (ExprKind::Draw(i as u32), Some(self.draws[i].dim)),
+            None => match self.env.eval(&Expr {
+                kind: AK::Name(name.to_string()),
+                span,
+            })? {
+                Const::Num(v, d) => (ExprKind::Const(v), d),
+                other => return Err(not_number(&other, span, "in a per-neuron value")),
+            },
+        };
+        let ty = Ty::Num(d);
+        Ok((self.arena.append(IrExpr { kind, ty: ty.ir() }), ty))
     }
 }
 

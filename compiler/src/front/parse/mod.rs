@@ -414,6 +414,7 @@ impl Builder {
                     .map(|e| self.expr(e))
                     .unwrap_or_else(|| self.placeholder(span));
                 let mut structure = None;
+                let mut draws = Vec::new();
                 let mut settings = Vec::new();
                 for q in k {
                     match q.as_rule() {
@@ -422,13 +423,18 @@ impl Builder {
                         }
                         Rule::pop_body => {
                             for s in kids(q) {
+                                let is_draw = s.as_rule() == Rule::pop_draw;
                                 let mut sk = kids(s).into_iter();
                                 let n = self.ident(sk.next().expect("grammar: setting name"));
                                 let v = sk
                                     .next()
                                     .map(|v| self.value(v))
                                     .unwrap_or_else(|| self.placeholder(n.span));
-                                settings.push((n, v));
+                                if is_draw {
+                                    draws.push((n, v));
+                                } else {
+                                    settings.push((n, v));
+                                }
                             }
                         }
                         _ => {}
@@ -442,6 +448,7 @@ impl Builder {
                     size,
                     structure,
                     settings,
+                    draws,
                 })
             }
             Rule::view => {

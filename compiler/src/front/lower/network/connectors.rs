@@ -178,6 +178,7 @@ impl Net<'_> {
                 let vcx = ValueCx {
                     env,
                     dir: &self.dir,
+                    draws: &[],
                 };
                 let (file, fspan) = vcx.string(s[0].expect("bound"))?;
                 let table = crate::front::lower::csv::read_table(&self.dir, &file, fspan)?;

@@ -14,7 +14,7 @@ impl Net<'_> {
             let mut delays: Vec<f64> = match &proj.delay {
                 ValueSpec::Const(d) => vec![*d],
                 ValueSpec::Column { values, .. } => values.clone(),
-                ValueSpec::Random(_) => Vec::new(),
+                ValueSpec::Random(_) | ValueSpec::Expr(_) => Vec::new(),
             };
             if let Connector::FromList { connections, .. } = &proj.connector {
                 delays.extend(connections.iter().filter_map(|c| c.delay));

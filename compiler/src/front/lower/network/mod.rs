@@ -382,9 +382,36 @@ impl Net<'_> {
                 .help("write `population` for neurons, or use a source model such as `SpikeSourcePoisson`"));
             return;
         }
+        let mut draws: Vec<NamedDraw> = Vec::new();
+        let mut draw_spans = Vec::new();
+        for (name, value) in &p.draws {
+            if let Some(i) = draws.iter().position(|d| d.name == name.name) {
+                self.diags
+                    .push(duplicate(&name.name, name.span, draw_spans[i]));
+                continue;
+            }
+            let vcx = ValueCx {
+                env: &self.env,
+                dir: &self.dir,
+                draws: &[],
+            };
+            match vcx.draw(&name.name, value) {
+                Ok(d) => {
+                    draws.push(d);
+                    draw_spans.push(name.span);
+                }
+                Err(d) => {
+                    self.diags.push(d);
+                    // Uses of the broken draw would only repeat the error.
+                    self.poisoned.insert(p.name.name.clone());
+                    return;
+                }
+            }
+        }
         let vcx = ValueCx {
             env: &self.env,
             dir: &self.dir,
+            draws: &draws,
         };
         let structure = match &p.structure {
             Some(s) => match vcx.structure(s) {
@@ -431,7 +458,7 @@ impl Net<'_> {
                 Var::Param(h) => match &model.params[h].ty {
                     ParamType::SpikeTimes => vcx.spike_times(value, size).map(SettingValue::Times),
                     ParamType::Scalar(d) => vcx
-                        .value(value, *d, &format!("`{}`", name.name))
+                        .value(value, *d, &format!("`{}`", name.name), &mut self.net.exprs)
                         .map(SettingValue::Scalar),
                 },
                 Var::State(h) => vcx
@@ -439,6 +466,7 @@ impl Net<'_> {
                         value,
                         model.states[h].dim,
                         &format!("the initial value of `{}`", name.name),
+                        &mut self.net.exprs,
                     )
                     .map(SettingValue::Scalar),
             };
@@ -464,7 +492,9 @@ impl Net<'_> {
             model: mid,
             settings,
             structure,
+            draws,
         });
+        self.net.spans.draws.push(draw_spans);
         self.net.spans.populations.push(p.name.span);
         self.net.spans.population_sizes.push(p.size.span);
         self.net.spans.settings.push(spans);
@@ -728,13 +758,19 @@ impl Net<'_> {
         let vcx = ValueCx {
             env: &self.env,
             dir: &self.dir,
+            draws: &[],
         };
         let weight = match weight_e {
-            Some(e) => vcx.value(e, weight_dim, &format!("a weight on port `{}`", port_name)),
+            Some(e) => vcx.value(
+                e,
+                weight_dim,
+                &format!("a weight on port `{}`", port_name),
+                &mut self.net.exprs,
+            ),
             None => Ok(ValueSpec::Const(0.0)),
         };
         let delay = match delay_e {
-            Some(e) => vcx.value(e, Dim::TIME, "a delay"),
+            Some(e) => vcx.value(e, Dim::TIME, "a delay", &mut self.net.exprs),
             None => Ok(ValueSpec::Const(self.net.timestep)),
         };
         let (Some(connector), Some(weight), Some(delay)) =
