@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diag::{self, render_human, render_json, ColorChoice};
-use crate::driver::{compile_file, Compilation, Override};
+use crate::driver::{compile_file, expand_network, Compilation, Override};
 use crate::fmt;
 use spikec_ir::{print_network, validate};
 
@@ -74,6 +74,19 @@ enum Command {
         /// Change nothing; list the files that are not formatted and exit 1 if any.
         #[arg(long)]
         check: bool,
+    },
+    /// Expand connectivity and report synapse counts and memory per projection.
+    #[command(after_help = "Example:\n  spikec stats dsl-examples/microcircuit.snn --threads 2")]
+    Stats {
+        /// The .snn file.
+        file: PathBuf,
+        /// Override a network parameter: --set n=40000 (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
+        set: Vec<Override>,
+        /// Worker threads for the expansion (default: all cores). The result
+        /// does not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Explain a diagnostic code in detail, with an example.
     #[command(after_help = "Example:\n  spikec explain E0020")]
@@ -208,6 +221,47 @@ pub fn run(
                 EXIT_USAGE
             }
         },
+        Command::Stats { file, set, threads } => {
+            let c = match compile_file(&file, &set) {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = writeln!(out.stderr, "error: cannot read `{}`: {e}", file.display());
+                    return EXIT_USAGE;
+                }
+            };
+            out.diagnostics(&c);
+            out.summary(&c, &file);
+            let Some(net) = &c.network else {
+                return EXIT_INPUT;
+            };
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads.unwrap_or(0))
+                .build();
+            let start = std::time::Instant::now();
+            let expanded = match pool {
+                Ok(p) => p.install(|| expand_network(net)),
+                Err(e) => {
+                    let _ = writeln!(out.stderr, "error: cannot start worker threads: {e}");
+                    return EXIT_USAGE;
+                }
+            };
+            let secs = start.elapsed().as_secs_f64();
+            match expanded {
+                Ok(e) => {
+                    let _ = out.stdout.write_all(stats_report(net, &e, secs).as_bytes());
+                    EXIT_OK
+                }
+                Err(diags) => {
+                    let c = Compilation {
+                        diagnostics: diags,
+                        ..c
+                    };
+                    out.diagnostics(&c);
+                    out.summary(&c, &file);
+                    EXIT_INPUT
+                }
+            }
+        }
         Command::Fmt { files, check } => {
             let mut worst = EXIT_OK;
             for f in &files {
@@ -252,6 +306,38 @@ pub fn run(
             }
         },
     }
+}
+
+/// The `stats` report: one line per projection, then totals.
+fn stats_report(net: &spikec_ir::Network, e: &spikec_ir::expanded::Expanded, secs: f64) -> String {
+    let mut s = format!(
+        "{:<32} {:>12} {:>10} {:>12}\n",
+        "projection", "synapses", "per pre", "bytes"
+    );
+    let (mut syn, mut bytes) = (0usize, 0usize);
+    for ((_, p), t) in net.projections.iter().zip(&e.projections) {
+        let per_pre = if t.pre.is_empty() {
+            0.0
+        } else {
+            t.len() as f64 / t.pre.len() as f64
+        };
+        let b = t.synapse_bytes() + 8 * t.row_ptr.len() + 4 * t.pre.len();
+        s.push_str(&format!(
+            "{:<32} {:>12} {:>10.1} {:>12}\n",
+            p.name,
+            t.len(),
+            per_pre,
+            b
+        ));
+        syn += t.len();
+        bytes += b;
+    }
+    s.push_str(&format!(
+        "total: {} neurons, {syn} synapses, {bytes} bytes of synapse tables ({:.2} per synapse), expanded in {secs:.3} s\n",
+        e.layout.total(),
+        bytes as f64 / syn.max(1) as f64
+    ));
+    s
 }
 
 /// Formats (or checks) one file; returns its exit code.

@@ -8,6 +8,8 @@ use crate::diag::{Diagnostic, SourceMap};
 use crate::front::load::load;
 pub use crate::front::lower::network::Override;
 use crate::front::lower::{library, network};
+use crate::passes::expand::{expand, ExpandError};
+use spikec_ir::expanded::Expanded;
 use spikec_ir::network::Network;
 use spikec_ir::valid::{SelectionRef, ValueRef};
 use spikec_ir::{validate, Span, ValidationError};
@@ -77,6 +79,29 @@ fn compile_on_this_thread(name: &str, text: String, overrides: &[Override]) -> C
         diagnostics: diags,
         network: result,
     }
+}
+
+/// Expands a compiled network's connectivity and per-neuron values (the
+/// shared middle end of every backend), as diagnostics on failure.
+pub fn expand_network(net: &Network) -> Result<Expanded, Vec<Diagnostic>> {
+    let valid = validate(net).map_err(|errs| {
+        errs.iter()
+            .map(|e| validation_diagnostic(net, e))
+            .collect::<Vec<_>>()
+    })?;
+    expand(&valid).map_err(|errs| {
+        errs.iter()
+            .map(|e| match e {
+                ExpandError::DelayTooLong { projection, max_steps, .. } => Diagnostic::error("E0052", e.to_string())
+                    .primary(at(&net.spans.delays, projection.index(), Span::DUMMY), "too long")
+                    .help(format!(
+                        "at a timestep of {} ms, delays up to {} ms fit; use a coarser timestep or shorter delays",
+                        spikec_ir::units::format_number(net.timestep),
+                        spikec_ir::units::format_number(*max_steps as f64 * net.timestep)
+                    )),
+            })
+            .collect()
+    })
 }
 
 fn sel_span(net: &Network, s: SelectionRef, part: usize) -> Span {

@@ -9,3 +9,4 @@ pub mod diag;
 pub mod driver;
 pub mod fmt;
 pub mod front;
+pub mod passes;

@@ -11,6 +11,8 @@
 #![warn(missing_docs)]
 
 pub mod arena;
+pub mod eval;
+pub mod expanded;
 pub mod expr;
 pub mod model;
 pub mod network;

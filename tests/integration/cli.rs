@@ -107,3 +107,19 @@ fn help_shows_examples() {
     assert_eq!(code, 0);
     assert!(out.contains("spikec check dsl-examples/cuba.snn"), "{out}");
 }
+
+#[test]
+fn stats_reports_expanded_synapses() {
+    let (code, out, err) = run(&[
+        "stats",
+        "dsl-examples/brunel.snn",
+        "--set",
+        "order=50",
+        "--threads",
+        "2",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // Fixed in-degrees: CE = 0.1 * 200 = 20 per target, 250 targets.
+    assert!(out.contains("E->All") && out.contains(" 5000 "), "{out}");
+    assert!(out.contains("total: 500 neurons"), "{out}");
+}

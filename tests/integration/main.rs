@@ -5,6 +5,7 @@
 mod cli;
 mod diagnostics;
 mod examples;
+mod expand;
 mod fmt;
 mod robustness;
 mod support;

@@ -78,6 +78,7 @@ pub const CODES: &[CodeInfo] = &[
     code!("E0049", "invalid timestep"),
     code!("E0050", "cannot record this variable"),
     code!("E0051", "invalid `--set` override"),
+    code!("E0052", "delay too long for a synapse"),
     code!("W0001", "unused network parameter"),
     code!("W0002", "population is neither connected nor recorded"),
     code!("W0003", "delay shorter than the timestep"),

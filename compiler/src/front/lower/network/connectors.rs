@@ -87,7 +87,12 @@ impl Net<'_> {
                 let s = bind(name, span, args, &["p", "autapses"], 1)?;
                 let pe = s[0].expect("bound");
                 let (id, t) = connector_expr(env, &mut self.net.exprs, pe)?;
-                let d = dims::expect_num(t, pe.span, "as a connection probability")?;
+                // A condition is a probability of 0 or 1, as in PyNN's
+                // `"d < 3"`.
+                let d = match t {
+                    dims::Ty::Bool => None,
+                    dims::Ty::Num(d) => d,
+                };
                 if let Some(d) = d {
                     if !d.is_none() {
                         return Err(wrong_dim(pe.span, "a connection probability", Dim::NONE, d)

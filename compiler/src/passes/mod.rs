@@ -1,0 +1,3 @@
+//! Middle-end passes over a validated network.
+
+pub mod expand;

@@ -1,0 +1,79 @@
+//! Evaluating expression trees on numbers. Leaves that depend on context
+//! (parameters, states, definitions, time, distance, draws) are answered by
+//! the caller, so one evaluator serves initial values, per-neuron settings,
+//! connector probabilities and the reference simulator alike.
+
+use crate::expr::{BinaryOp, CmpOp, ExprArena, ExprId, ExprKind, LogicOp};
+
+/// Answers the context-dependent leaves of an expression.
+pub trait Leaves {
+    /// The value of a leaf (`Param`, `State`, `Let`, `Time`, `Distance`,
+    /// `Draw`); `NaN` if the context has no such value.
+    fn leaf(&self, arena: &ExprArena, kind: &ExprKind) -> f64;
+}
+
+/// Evaluates `e`; booleans are 1.0 (true) and 0.0 (false).
+pub fn eval(arena: &ExprArena, e: ExprId, leaves: &impl Leaves) -> f64 {
+    let node = &arena[e];
+    let b = |x: bool| if x { 1.0 } else { 0.0 };
+    match &node.kind {
+        ExprKind::Const(v) => *v,
+        ExprKind::Bool(x) => b(*x),
+        ExprKind::Neg(a) => -eval(arena, *a, leaves),
+        ExprKind::Not(a) => b(eval(arena, *a, leaves) == 0.0),
+        ExprKind::Binary(op, x, y) => {
+            let (x, y) = (eval(arena, *x, leaves), eval(arena, *y, leaves));
+            match op {
+                BinaryOp::Add => x + y,
+                BinaryOp::Sub => x - y,
+                BinaryOp::Mul => x * y,
+                BinaryOp::Div => x / y,
+                BinaryOp::Pow => pow(x, y),
+            }
+        }
+        ExprKind::Compare(op, x, y) => {
+            let (x, y) = (eval(arena, *x, leaves), eval(arena, *y, leaves));
+            b(match op {
+                CmpOp::Gt => x > y,
+                CmpOp::Ge => x >= y,
+                CmpOp::Lt => x < y,
+                CmpOp::Le => x <= y,
+                CmpOp::Eq => x == y,
+                CmpOp::Ne => x != y,
+            })
+        }
+        ExprKind::Logic(op, x, y) => {
+            let x = eval(arena, *x, leaves) != 0.0;
+            // Both sides are evaluated: expressions have no side effects.
+            let y = eval(arena, *y, leaves) != 0.0;
+            b(match op {
+                LogicOp::And => x && y,
+                LogicOp::Or => x || y,
+            })
+        }
+        ExprKind::Call(f, args) => {
+            let vals: Vec<f64> = args.iter().map(|a| eval(arena, *a, leaves)).collect();
+            f.eval(&vals)
+        }
+        leaf => leaves.leaf(arena, leaf),
+    }
+}
+
+/// `x^y`, exact for small whole exponents (repeated multiplication, as a
+/// hand-written `v * v` would be).
+pub fn pow(x: f64, y: f64) -> f64 {
+    if y.fract() == 0.0 && y.abs() <= 16.0 {
+        x.powi(y as i32)
+    } else {
+        x.powf(y)
+    }
+}
+
+/// A context with no leaves: for constant expressions.
+pub struct NoLeaves;
+
+impl Leaves for NoLeaves {
+    fn leaf(&self, _: &ExprArena, _: &ExprKind) -> f64 {
+        f64::NAN
+    }
+}
