@@ -77,3 +77,31 @@ impl Leaves for NoLeaves {
         f64::NAN
     }
 }
+
+/// Leaves of a neuron model's expressions for one neuron: its parameters
+/// (from the expanded per-neuron values), its states and the time.
+pub struct NeuronLeaves<'a> {
+    /// The model (for `let` definitions).
+    pub model: &'a crate::model::Model,
+    /// The population's parameter values, indexed like the model's.
+    pub params: &'a [crate::expanded::PerNeuron],
+    /// Which neuron of the population.
+    pub neuron: usize,
+    /// State values, indexed like the model's (may be empty where states
+    /// cannot occur).
+    pub states: &'a [f64],
+    /// Simulation time (ms).
+    pub time: f64,
+}
+
+impl Leaves for NeuronLeaves<'_> {
+    fn leaf(&self, arena: &ExprArena, kind: &ExprKind) -> f64 {
+        match kind {
+            ExprKind::Param(h) => self.params[h.index()].get(self.neuron),
+            ExprKind::State(h) => self.states.get(h.index()).copied().unwrap_or(f64::NAN),
+            ExprKind::Let(l) => eval(arena, self.model.lets[*l].value, self),
+            ExprKind::Time => self.time,
+            _ => f64::NAN,
+        }
+    }
+}

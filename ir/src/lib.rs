@@ -17,6 +17,7 @@ pub mod expr;
 pub mod model;
 pub mod network;
 pub mod print;
+pub mod program;
 pub mod span;
 pub mod units;
 pub mod valid;

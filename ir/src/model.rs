@@ -147,6 +147,8 @@ pub struct Dynamics {
     pub refractory: Option<Refractory>,
     /// Classification of the ODE system.
     pub class: OdeClass,
+    /// The numerical scheme the model asks for (nonlinear models), if any.
+    pub solver: Option<crate::program::Scheme>,
 }
 
 /// How a source model emits spikes.

@@ -214,6 +214,9 @@ fn print_model(o: &mut String, m: &Model) {
                     expr(m, &m.exprs, *e)
                 );
             }
+            if let Some(s) = d.solver {
+                let _ = writeln!(o, "  solver {}", s.name());
+            }
             if let Some(r) = &d.refractory {
                 let _ = writeln!(
                     o,

@@ -221,6 +221,8 @@ pub enum ModelStmt {
     },
     /// A standalone `refractory ...`.
     Refractory(RefractoryDecl),
+    /// `solver NAME`: the numerical scheme for a nonlinear model.
+    Solver(Ident),
 }
 
 /// `source_model NAME { parameter ...; emit ... }`.

@@ -259,6 +259,7 @@ fn is_kw(r: Rule) -> bool {
             | Rule::kw_spike
             | Rule::kw_refractory
             | Rule::kw_clamp
+            | Rule::kw_solver
             | Rule::kw_emit
             | Rule::kw_alias
             | Rule::kw_import
@@ -668,6 +669,10 @@ impl Builder {
                     span: head,
                 }
             }
+            Rule::solver => match kids(p).into_iter().next() {
+                Some(name) => ModelStmt::Solver(self.ident(name)),
+                None => ModelStmt::Parameters(Vec::new()),
+            },
             _ => ModelStmt::Refractory(self.refractory(p)),
         }
     }

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::sample::sample;
 use super::streams::{stream, Purpose};
-use spikec_ir::eval::{eval, Leaves, NoLeaves};
+use spikec_ir::eval::{eval, Leaves, NeuronLeaves, NoLeaves};
 use spikec_ir::expanded::{PerNeuron, PopulationValues};
 use spikec_ir::expr::{ExprArena, ExprKind};
 use spikec_ir::model::{Model, ParamType};
@@ -126,10 +126,12 @@ fn initial_value(
         return PerNeuron::Const(eval(
             &model.exprs,
             init,
-            &ParamLeaves {
+            &NeuronLeaves {
                 model,
                 params,
                 neuron: 0,
+                states: &[],
+                time: 0.0,
             },
         ));
     }
@@ -139,10 +141,12 @@ fn initial_value(
             eval(
                 &model.exprs,
                 init,
-                &ParamLeaves {
+                &NeuronLeaves {
                     model,
                     params,
                     neuron: i,
+                    states: &[],
+                    time: 0.0,
                 },
             )
         })
@@ -151,22 +155,6 @@ fn initial_value(
         PerNeuron::Const(values.first().copied().unwrap_or(f64::NAN))
     } else {
         PerNeuron::Values(values)
-    }
-}
-
-struct ParamLeaves<'a> {
-    model: &'a Model,
-    params: &'a [PerNeuron],
-    neuron: usize,
-}
-
-impl Leaves for ParamLeaves<'_> {
-    fn leaf(&self, arena: &ExprArena, kind: &ExprKind) -> f64 {
-        match kind {
-            ExprKind::Param(h) => self.params[h.index()].get(self.neuron),
-            ExprKind::Let(l) => eval(arena, self.model.lets[*l].value, self),
-            _ => f64::NAN,
-        }
     }
 }
 

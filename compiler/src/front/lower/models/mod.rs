@@ -795,6 +795,22 @@ pub fn lower_neuron(
         }
     }
     let class = classify_odes(&cx.m, &odes);
+    let mut solver = None;
+    for s in &decl.stmts {
+        if let ast::ModelStmt::Solver(name) = s {
+            match spikec_ir::program::Scheme::from_name(&name.name) {
+                Some(scheme) => solver = Some(scheme),
+                None => {
+                    let d = Diagnostic::error("E0016", format!("unknown solver `{}`", name.name))
+                        .primary(name.span, "not a solver");
+                    cx.diags.push(match did_you_mean(&name.name, ["euler", "rk4"]) {
+                        Some(h) => d.help(h),
+                        None => d.help("solvers: `euler` (forward Euler) and `rk4` (fourth-order Runge-Kutta); linear models are integrated exactly"),
+                    });
+                }
+            }
+        }
+    }
     cx.m.body = ModelBody::Neuron(Dynamics {
         odes,
         ports,
@@ -802,6 +818,7 @@ pub fn lower_neuron(
         reset,
         refractory,
         class,
+        solver,
     });
     let ok = cx.diags.len() == before;
     let m = cx.m;
