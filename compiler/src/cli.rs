@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diag::{self, render_human, render_json, ColorChoice};
-use crate::driver::{compile_file, expand_network, Compilation, Override};
+use crate::driver::{compile_file, expand_network, simulate, Compilation, Override};
 use crate::fmt;
 use spikec_ir::{print_network, validate};
 
@@ -74,6 +74,28 @@ enum Command {
         /// Change nothing; list the files that are not formatted and exit 1 if any.
         #[arg(long)]
         check: bool,
+    },
+    /// Simulate a network with the reference interpreter and report rates.
+    #[command(
+        after_help = "Examples:\n  spikec sim dsl-examples/cuba.snn --duration 1s\n  spikec sim dsl-examples/brunel.snn --duration 200ms --set order=500 --out run/"
+    )]
+    Sim {
+        /// The .snn file.
+        file: PathBuf,
+        /// Biological time to simulate, with a unit (`1s`, `500 ms`).
+        #[arg(long, default_value = "1 s")]
+        duration: String,
+        /// Override a network parameter: --set n=40000 (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
+        set: Vec<Override>,
+        /// Write `spikes.csv` (population,neuron,time_ms) and one CSV per
+        /// recorded state to this directory.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Worker threads for the expansion (the run itself is sequential in
+        /// the reference interpreter). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
     },
     /// Expand connectivity and report synapse counts and memory per projection.
     #[command(after_help = "Example:\n  spikec stats dsl-examples/microcircuit.snn --threads 2")]
@@ -221,6 +243,72 @@ pub fn run(
                 EXIT_USAGE
             }
         },
+        Command::Sim {
+            file,
+            duration,
+            set,
+            out: dir,
+            threads,
+        } => {
+            let duration = match crate::sim_out::parse_duration(&duration) {
+                Ok(d) => d,
+                Err(msg) => {
+                    let _ = writeln!(out.stderr, "error: --duration {duration}: {msg}");
+                    return EXIT_USAGE;
+                }
+            };
+            let c = match compile_file(&file, &set) {
+                Ok(c) => c,
+                Err(e) => {
+                    let _ = writeln!(out.stderr, "error: cannot read `{}`: {e}", file.display());
+                    return EXIT_USAGE;
+                }
+            };
+            out.diagnostics(&c);
+            out.summary(&c, &file);
+            let Some(net) = &c.network else {
+                return EXIT_INPUT;
+            };
+            let start = std::time::Instant::now();
+            let result = match rayon::ThreadPoolBuilder::new()
+                .num_threads(threads.unwrap_or(0))
+                .build()
+            {
+                Ok(pool) => pool.install(|| simulate(net, duration)),
+                Err(e) => {
+                    let _ = writeln!(out.stderr, "error: cannot start worker threads: {e}");
+                    return EXIT_USAGE;
+                }
+            };
+            let secs = start.elapsed().as_secs_f64();
+            match result {
+                Ok((_, run)) => {
+                    if let Some(dir) = &dir {
+                        if let Err(e) = crate::sim_out::write_outputs(dir, net, &run) {
+                            let _ = writeln!(
+                                out.stderr,
+                                "error: cannot write to `{}`: {e}",
+                                dir.display()
+                            );
+                            return EXIT_USAGE;
+                        }
+                    }
+                    let _ = out
+                        .stdout
+                        .write_all(crate::sim_out::summary(net, &run, secs).as_bytes());
+                    EXIT_OK
+                }
+                Err(diags) => {
+                    let c = Compilation {
+                        diagnostics: diags,
+                        ..c
+                    };
+                    out.diagnostics(&c);
+                    out.summary(&c, &file);
+                    EXIT_INPUT
+                }
+            }
+        }
         Command::Stats { file, set, threads } => {
             let c = match compile_file(&file, &set) {
                 Ok(c) => c,

@@ -9,10 +9,11 @@ use crate::front::load::load;
 pub use crate::front::lower::network::Override;
 use crate::front::lower::{library, network};
 use crate::passes::expand::{expand, ExpandError};
+use crate::passes::odes;
 use spikec_ir::expanded::Expanded;
 use spikec_ir::network::Network;
 use spikec_ir::valid::{SelectionRef, ValueRef};
-use spikec_ir::{validate, Span, ValidationError};
+use spikec_ir::{validate, Span, ValidNetwork, ValidationError};
 
 /// The result of compiling one file.
 pub struct Compilation {
@@ -81,15 +82,20 @@ fn compile_on_this_thread(name: &str, text: String, overrides: &[Override]) -> C
     }
 }
 
+/// Validates a lowered network, as diagnostics on failure.
+fn valid(net: &Network) -> Result<ValidNetwork<'_>, Vec<Diagnostic>> {
+    validate(net).map_err(|errs| errs.iter().map(|e| validation_diagnostic(net, e)).collect())
+}
+
 /// Expands a compiled network's connectivity and per-neuron values (the
 /// shared middle end of every backend), as diagnostics on failure.
 pub fn expand_network(net: &Network) -> Result<Expanded, Vec<Diagnostic>> {
-    let valid = validate(net).map_err(|errs| {
-        errs.iter()
-            .map(|e| validation_diagnostic(net, e))
-            .collect::<Vec<_>>()
-    })?;
-    expand(&valid).map_err(|errs| {
+    expand_valid(&valid(net)?)
+}
+
+fn expand_valid(valid: &ValidNetwork<'_>) -> Result<Expanded, Vec<Diagnostic>> {
+    let net = valid.network();
+    expand(valid).map_err(|errs| {
         errs.iter()
             .map(|e| match e {
                 ExpandError::DelayTooLong { projection, max_steps, .. } => Diagnostic::error("E0052", e.to_string())
@@ -102,6 +108,49 @@ pub fn expand_network(net: &Network) -> Result<Expanded, Vec<Diagnostic>> {
             })
             .collect()
     })
+}
+
+/// Simulates a compiled network for `duration` ms with the reference
+/// interpreter: expansion, update programs and exact propagators first,
+/// then the run. Returns the expansion too, for reports.
+pub fn simulate(
+    net: &Network,
+    duration: f64,
+) -> Result<(Expanded, spikec_sim::Output), Vec<Diagnostic>> {
+    let valid = valid(net)?;
+    let expanded = expand_valid(&valid)?;
+    let programs: Vec<_> = net.models.iter().map(|(_, m)| odes::program(m)).collect();
+    let propagators: Vec<_> = net
+        .populations
+        .iter()
+        .map(|(id, pop)| match &programs[pop.model.index()] {
+            Some(prog) => odes::propagators(
+                &net.models[pop.model],
+                prog,
+                &expanded.populations[id.index()],
+                pop.size as usize,
+                net.timestep,
+            ),
+            None => Vec::new(),
+        })
+        .collect();
+    let steps = (duration / net.timestep).round().max(0.0) as u64;
+    let input = spikec_sim::Input {
+        net: valid,
+        expanded: &expanded,
+        programs: &programs,
+        propagators: &propagators,
+    };
+    // The driver built programs and propagators for exactly this network,
+    // so a mismatch is a compiler bug, reported as such.
+    let out = spikec_sim::run(&input, &spikec_sim::Options { steps }).map_err(|e| {
+        vec![
+            Diagnostic::error("E0000", format!("internal compiler error: {e}")).help(
+                "this is a bug in spikec, not in the network: please report it with the .snn file",
+            ),
+        ]
+    })?;
+    Ok((expanded, out))
 }
 
 fn sel_span(net: &Network, s: SelectionRef, part: usize) -> Span {

@@ -10,3 +10,4 @@ pub mod driver;
 pub mod fmt;
 pub mod front;
 pub mod passes;
+pub mod sim_out;

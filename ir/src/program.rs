@@ -96,11 +96,19 @@ pub struct UpdateProgram {
     pub refractory: Option<Refractoriness>,
 }
 
-/// The numbers of an exact step for one neuron: `x <- p x + q`.
+/// The numbers of an exact step for one neuron:
+/// `x <- P (x - c) + c + q`.
+///
+/// When the system has a fixed point (`A c + b = 0`), `c` is that point and
+/// `q` is zero: a neuron at rest then stays exactly at rest (NEST gets the
+/// same by integrating `V - E_L`). Otherwise `c` is zero and `q` carries the
+/// input.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Propagator {
     /// `P`, row-major, `states` x `states`.
     pub p: Vec<f64>,
     /// `q`.
     pub q: Vec<f64>,
+    /// `c`.
+    pub c: Vec<f64>,
 }

@@ -123,3 +123,44 @@ fn stats_reports_expanded_synapses() {
     assert!(out.contains("E->All") && out.contains(" 5000 "), "{out}");
     assert!(out.contains("total: 500 neurons"), "{out}");
 }
+
+#[test]
+fn sim_writes_sorted_spikes_and_a_summary() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim_out");
+    let _ = std::fs::remove_dir_all(&dir);
+    let (code, out, err) = run(&[
+        "sim",
+        "dsl-examples/izhikevich.snn",
+        "--duration",
+        "50 ms",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("rate (Hz)") && out.contains("simulated 50 ms (50 steps of 1 ms)"),
+        "{out}"
+    );
+    let csv = std::fs::read_to_string(dir.join("spikes.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("population,neuron,time_ms"));
+    let rows: Vec<(f64, String, u32)> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (
+                f[2].parse().unwrap(),
+                f[0].to_string(),
+                f[1].parse().unwrap(),
+            )
+        })
+        .collect();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.windows(2).all(|w| w[0].0 <= w[1].0),
+        "not sorted by time"
+    );
+    assert_eq!(
+        run(&["sim", "dsl-examples/cuba.snn", "--duration", "5 mV"]).0,
+        2
+    );
+}

@@ -8,5 +8,6 @@ mod examples;
 mod expand;
 mod fmt;
 mod robustness;
+mod sim;
 mod support;
 mod units;

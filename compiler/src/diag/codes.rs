@@ -26,6 +26,7 @@ macro_rules! code {
 
 /// Every code, in order.
 pub const CODES: &[CodeInfo] = &[
+    code!("E0000", "internal compiler error"),
     code!("E0001", "syntax error"),
     code!("E0002", "invalid number literal"),
     code!("E0003", "unknown unit"),

@@ -58,7 +58,7 @@ pub fn expm(a: &[f64], n: usize) -> Vec<f64> {
     // (V - U) R = (V + U)
     let p: Vec<f64> = v.iter().zip(&u).map(|(x, y)| x + y).collect();
     let q: Vec<f64> = v.iter().zip(&u).map(|(x, y)| x - y).collect();
-    let mut r = solve(&q, &p, n);
+    let mut r = solve(&q, &p, n, n);
     for _ in 0..s {
         r = matmul(&r, &r, n);
     }
@@ -94,19 +94,24 @@ fn matmul(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
     c
 }
 
-/// Solves `a x = b` for square `x` by Gaussian elimination with partial
-/// pivoting.
-fn solve(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
+/// Solves `a x = b` for an `n` x `m` right-hand side by Gaussian
+/// elimination with partial pivoting; `None` when `a` is singular.
+pub fn try_solve(a: &[f64], b: &[f64], n: usize, m: usize) -> Option<Vec<f64>> {
     let mut a = a.to_vec();
     let mut x = b.to_vec();
     for col in 0..n {
         let pivot = (col..n)
             .max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))
             .unwrap_or(col);
+        if a[pivot * n + col] == 0.0 {
+            return None;
+        }
         if pivot != col {
             for j in 0..n {
                 a.swap(col * n + j, pivot * n + j);
-                x.swap(col * n + j, pivot * n + j);
+            }
+            for j in 0..m {
+                x.swap(col * m + j, pivot * m + j);
             }
         }
         let d = a[col * n + col];
@@ -115,22 +120,30 @@ fn solve(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
             if f != 0.0 {
                 for j in 0..n {
                     a[i * n + j] -= f * a[col * n + j];
-                    x[i * n + j] -= f * x[col * n + j];
+                }
+                for j in 0..m {
+                    x[i * m + j] -= f * x[col * m + j];
                 }
             }
         }
     }
     for col in (0..n).rev() {
         let d = a[col * n + col];
-        for j in 0..n {
-            let mut s = x[col * n + j];
+        for j in 0..m {
+            let mut s = x[col * m + j];
             for k in col + 1..n {
-                s -= a[col * n + k] * x[k * n + j];
+                s -= a[col * n + k] * x[k * m + j];
             }
-            x[col * n + j] = s / d;
+            x[col * m + j] = s / d;
         }
     }
-    x
+    Some(x)
+}
+
+/// [`try_solve`] where the matrix is known to be invertible (the Padé
+/// denominator is, for the scaled argument).
+fn solve(a: &[f64], b: &[f64], n: usize, m: usize) -> Vec<f64> {
+    try_solve(a, b, n, m).unwrap_or_else(|| vec![f64::NAN; n * m])
 }
 
 #[cfg(test)]

@@ -96,26 +96,41 @@ pub fn propagators(
             states: &zeros,
             time: 0.0,
         };
+        let a: Vec<f64> = jacobian
+            .iter()
+            .map(|e| e.map_or(0.0, |e| eval(&prog.exprs, e, &leaves)))
+            .collect();
+        let b: Vec<f64> = offset
+            .iter()
+            .map(|e| e.map_or(0.0, |e| eval(&prog.exprs, e, &leaves)))
+            .collect();
         // Augmented generator [A b; 0 0] h.
         let m = n + 1;
         let mut g = vec![0.0; m * m];
         for i in 0..n {
             for j in 0..n {
-                if let Some(e) = jacobian[i * n + j] {
-                    g[i * m + j] = eval(&prog.exprs, e, &leaves) * h;
-                }
+                g[i * m + j] = a[i * n + j] * h;
             }
-            if let Some(e) = offset[i] {
-                g[i * m + n] = eval(&prog.exprs, e, &leaves) * h;
-            }
+            g[i * m + n] = b[i] * h;
         }
         let e = expm::expm(&g, m);
-        Propagator {
-            p: (0..n)
-                .flat_map(|i| (0..n).map(move |j| (i, j)))
-                .map(|(i, j)| e[i * m + j])
-                .collect(),
-            q: (0..n).map(|i| e[i * m + n]).collect(),
+        let p: Vec<f64> = (0..n)
+            .flat_map(|i| (0..n).map(move |j| (i, j)))
+            .map(|(i, j)| e[i * m + j])
+            .collect();
+        // Step around the fixed point A c = -b when there is one.
+        let minus_b: Vec<f64> = b.iter().map(|x| -x).collect();
+        match expm::try_solve(&a, &minus_b, n, 1).filter(|c| c.iter().all(|x| x.is_finite())) {
+            Some(c) => Propagator {
+                p,
+                q: vec![0.0; n],
+                c,
+            },
+            None => Propagator {
+                p,
+                q: (0..n).map(|i| e[i * m + n]).collect(),
+                c: vec![0.0; n],
+            },
         }
     };
     if values

@@ -1,0 +1,447 @@
+//! The reference interpreter: plain `f64`, one neuron at a time, every
+//! expression evaluated from its tree. Simple enough to trust; the other
+//! engines are tested against it.
+
+use crate::philox::{poisson, Uniforms};
+use crate::{Input, Options, Output, SimError, Spike, Trace};
+use spikec_ir::eval::{eval, NeuronLeaves};
+use spikec_ir::expanded::PerNeuron;
+use spikec_ir::model::{Generator, Model, ModelBody};
+use spikec_ir::network::{IndexSet, Recordable};
+use spikec_ir::program::{Integrator, Propagator, Scheme, UpdateProgram};
+
+/// A neuron population's state during the run.
+struct Neurons<'a> {
+    model: &'a Model,
+    prog: &'a UpdateProgram,
+    params: &'a [PerNeuron],
+    props: &'a [Propagator],
+    n: usize,
+    /// States, neuron-major: `x[i * states + s]`.
+    x: Vec<f64>,
+    /// Steps of refractoriness left.
+    refr: Vec<u32>,
+    /// The clamped state's value while refractory.
+    clamp: Vec<f64>,
+    /// Refractory period in steps.
+    refr_steps: Vec<u32>,
+    /// Per port, per neuron: the factor of a spike's weight.
+    scales: Vec<Vec<f64>>,
+    /// Ring buffers, `input[(port * slots + slot) * n + i]`.
+    input: Vec<f64>,
+    slots: usize,
+}
+
+enum Kind<'a> {
+    Neurons(Neurons<'a>),
+    Poisson {
+        rate: Vec<f64>,
+        start: Vec<f64>,
+        stop: Vec<f64>,
+    },
+    Array {
+        steps: Vec<Vec<u64>>,
+        cursor: Vec<usize>,
+    },
+}
+
+struct Pop<'a> {
+    kind: Kind<'a>,
+    /// Which neurons' spikes are recorded.
+    recorded: Vec<bool>,
+}
+
+/// Runs the network for `opts.steps` steps.
+pub fn run(input: &Input<'_>, opts: &Options) -> Result<Output, SimError> {
+    let net = input.net.network();
+    let ex = input.expanded;
+    let h = net.timestep;
+    // Ring-buffer depth per population: the longest delay into it, plus one.
+    let mut slots = vec![1usize; net.populations.len()];
+    for t in &ex.projections {
+        let d = t.delays.max() as usize + 1;
+        for &g in &t.targets {
+            let (p, _) = ex.layout.local(g);
+            slots[p] = slots[p].max(d);
+        }
+    }
+    let mut pops = Vec::with_capacity(net.populations.len());
+    for (pid, pop) in net.populations.iter() {
+        let p = pid.index();
+        let model = &net.models[pop.model];
+        let values = &ex.populations[p];
+        let n = pop.size as usize;
+        let per = |e, i| {
+            eval(
+                &model.exprs,
+                e,
+                &NeuronLeaves {
+                    model,
+                    params: &values.params,
+                    neuron: i,
+                    states: &[],
+                    time: 0.0,
+                },
+            )
+        };
+        let kind = match &model.body {
+            ModelBody::Neuron(_) => {
+                let prog = input.programs[pop.model.index()].as_ref().ok_or_else(|| {
+                    SimError::Inconsistent(format!("no update program for `{}`", model.name))
+                })?;
+                let props = &input.propagators[p];
+                if matches!(prog.integrator, Integrator::Exact { .. })
+                    && props.len() != 1
+                    && props.len() != n
+                {
+                    return Err(SimError::Inconsistent(format!(
+                        "population `{}` has {} propagators",
+                        pop.name,
+                        props.len()
+                    )));
+                }
+                let ns = prog.states;
+                let mut x = vec![0.0; n * ns];
+                for (s, init) in values.init.iter().enumerate() {
+                    for i in 0..n {
+                        x[i * ns + s] = init.get(i);
+                    }
+                }
+                let ports = prog.jumps.len();
+                Kind::Neurons(Neurons {
+                    model,
+                    prog,
+                    params: &values.params,
+                    props,
+                    n,
+                    x,
+                    refr: vec![0; n],
+                    clamp: vec![0.0; n],
+                    refr_steps: (0..n)
+                        .map(|i| {
+                            prog.refractory
+                                .as_ref()
+                                .map_or(0, |r| (per(r.period, i) / h).round().max(0.0) as u32)
+                        })
+                        .collect(),
+                    scales: prog
+                        .jumps
+                        .iter()
+                        .map(|j| (0..n).map(|i| j.scale.map_or(1.0, |e| per(e, i))).collect())
+                        .collect(),
+                    input: vec![0.0; ports * slots[p] * n],
+                    slots: slots[p],
+                })
+            }
+            ModelBody::Source(Generator::Poisson { rate, start, stop }) => Kind::Poisson {
+                rate: (0..n).map(|i| per(*rate, i)).collect(),
+                start: (0..n).map(|i| per(*start, i)).collect(),
+                stop: (0..n).map(|i| per(*stop, i)).collect(),
+            },
+            ModelBody::Source(Generator::Array { .. }) => {
+                let trains = values.spike_times.clone().unwrap_or_default();
+                Kind::Array {
+                    // A spike at time t is the one stamped at the end of
+                    // step t/h - 1; times before the first step end are
+                    // dropped.
+                    steps: trains
+                        .iter()
+                        .map(|tr| {
+                            tr.iter()
+                                .map(|t| (t / h).round() as i64 - 1)
+                                .filter(|s| *s >= 0)
+                                .map(|s| s as u64)
+                                .collect()
+                        })
+                        .collect(),
+                    cursor: vec![0; n],
+                }
+            }
+        };
+        pops.push(Pop {
+            kind,
+            recorded: vec![false; n],
+        });
+    }
+    let mut traces = Vec::new();
+    for (r, rec) in net.records.iter().enumerate() {
+        for part in &rec.selection.parts {
+            let p = part.population.index();
+            let idx: Vec<u32> = match &part.indices {
+                IndexSet::All => (0..net.populations[part.population].size).collect(),
+                IndexSet::Range(a, b) => (*a..*b).collect(),
+                IndexSet::List(v) => v.clone(),
+            };
+            match &rec.what {
+                Recordable::Spikes => idx
+                    .iter()
+                    .for_each(|&i| pops[p].recorded[i as usize] = true),
+                Recordable::State(var) => {
+                    let model = &net.models[net.populations[part.population].model];
+                    let s = model
+                        .state(var)
+                        .map(|h| h.index() as u32)
+                        .ok_or_else(|| SimError::Inconsistent(format!("no state `{var}`")))?;
+                    if traces.last().is_none_or(|t: &Trace| t.record != r) {
+                        traces.push(Trace {
+                            record: r,
+                            columns: Vec::new(),
+                            values: Vec::new(),
+                        });
+                    }
+                    let t = traces.last_mut().expect("pushed");
+                    t.columns.extend(idx.iter().map(|&i| (p as u32, i, s)));
+                }
+            }
+        }
+    }
+    // Outgoing synapse rows of every neuron: (projection, row).
+    let mut outgoing: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ex.layout.total() as usize];
+    for (k, t) in ex.projections.iter().enumerate() {
+        for (row, &g) in t.pre.iter().enumerate() {
+            outgoing[g as usize].push((k as u32, row as u32));
+        }
+    }
+    // The port index of each projection in each target population.
+    let ports: Vec<Vec<Option<usize>>> = net
+        .projections
+        .iter()
+        .map(|(_, proj)| {
+            net.populations
+                .iter()
+                .map(|(_, pop)| {
+                    net.models[pop.model]
+                        .dynamics()
+                        .and_then(|d| d.ports.iter().position(|q| q.name == proj.port))
+                })
+                .collect()
+        })
+        .collect();
+    let seed = net.seed;
+    let mut spikes_out = Vec::new();
+    let mut fired: Vec<(u32, u32, u32)> = Vec::new();
+    let mut scratch = Scratch::default();
+    for step in 0..opts.steps {
+        fired.clear();
+        let t0 = step as f64 * h;
+        let t1 = (step + 1) as f64 * h;
+        for (p, pop) in pops.iter_mut().enumerate() {
+            match &mut pop.kind {
+                Kind::Neurons(ns) => {
+                    let slot = (step % ns.slots as u64) as usize;
+                    for i in 0..ns.n {
+                        if ns.update(i, slot, h, t0, &mut scratch) {
+                            fired.push((p as u32, i as u32, 1));
+                        }
+                    }
+                    for port in 0..ns.prog.jumps.len() {
+                        let base = (port * ns.slots + slot) * ns.n;
+                        ns.input[base..base + ns.n].fill(0.0);
+                    }
+                }
+                Kind::Poisson { rate, start, stop } => {
+                    let key = [
+                        seed as u32,
+                        (seed >> 32) as u32 ^ (p as u32).wrapping_mul(0x9E37_79B9),
+                    ];
+                    for i in 0..rate.len() {
+                        if start[i] < t1 && t1 <= stop[i] {
+                            let k = poisson(rate[i] * h, &mut Uniforms::new(key, i as u32, step));
+                            if k > 0 {
+                                fired.push((p as u32, i as u32, k));
+                            }
+                        }
+                    }
+                }
+                Kind::Array { steps, cursor } => {
+                    for i in 0..steps.len() {
+                        let mut k = 0;
+                        while cursor[i] < steps[i].len() && steps[i][cursor[i]] <= step {
+                            k += u32::from(steps[i][cursor[i]] == step);
+                            cursor[i] += 1;
+                        }
+                        if k > 0 {
+                            fired.push((p as u32, i as u32, k));
+                        }
+                    }
+                }
+            }
+        }
+        for t in &mut traces {
+            for &(p, i, s) in &t.columns {
+                let v = match &pops[p as usize].kind {
+                    Kind::Neurons(ns) => ns.x[i as usize * ns.prog.states + s as usize],
+                    _ => f64::NAN,
+                };
+                t.values.push(v);
+            }
+        }
+        for &(p, i, mult) in &fired {
+            if pops[p as usize].recorded[i as usize] {
+                spikes_out.push(Spike {
+                    step,
+                    population: p,
+                    neuron: i,
+                });
+            }
+            let g = ex.layout.global(p as usize, i);
+            for &(k, row) in &outgoing[g as usize] {
+                let t = &ex.projections[k as usize];
+                for syn in t.row(row as usize) {
+                    let (tp, ti) = ex.layout.local(t.targets[syn]);
+                    let Kind::Neurons(target) = &mut pops[tp].kind else {
+                        continue;
+                    };
+                    let Some(port) = ports[k as usize][tp] else {
+                        continue;
+                    };
+                    let slot = ((step + t.delays.get(syn) as u64) % target.slots as u64) as usize;
+                    target.input[(port * target.slots + slot) * target.n + ti as usize] +=
+                        t.weights.get(syn) * mult as f64;
+                }
+            }
+        }
+    }
+    Ok(Output {
+        spikes: spikes_out,
+        traces,
+        steps: opts.steps,
+    })
+}
+
+/// Buffers reused across neurons.
+#[derive(Default)]
+struct Scratch {
+    a: Vec<f64>,
+    k: [Vec<f64>; 4],
+}
+
+impl Neurons<'_> {
+    /// Advances neuron `i` over one step; returns whether it fired.
+    fn update(&mut self, i: usize, slot: usize, h: f64, t0: f64, sc: &mut Scratch) -> bool {
+        let ns = self.prog.states;
+        let refractory = self.refr[i] > 0;
+        let clamp = self.prog.refractory.as_ref().map(|r| r.clamp as usize);
+        let base = i * ns;
+        if let (true, Some(c)) = (refractory, clamp) {
+            self.x[base + c] = self.clamp[i];
+        }
+        match &self.prog.integrator {
+            Integrator::Exact { .. } => {
+                let prop = if self.props.len() == 1 {
+                    &self.props[0]
+                } else {
+                    &self.props[i]
+                };
+                let x = &self.x[base..base + ns];
+                sc.a.clear();
+                sc.a.extend((0..ns).map(|r| {
+                    let dev: f64 = (0..ns)
+                        .map(|c| prop.p[r * ns + c] * (x[c] - prop.c[c]))
+                        .sum();
+                    dev + prop.c[r] + prop.q[r]
+                }));
+                self.x[base..base + ns].copy_from_slice(&sc.a);
+            }
+            Integrator::Numeric { scheme, rhs } => self.numeric(*scheme, rhs, i, h, t0, sc),
+        }
+        for (port, jump) in self.prog.jumps.iter().enumerate() {
+            let v = self.input[(port * self.slots + slot) * self.n + i];
+            if v != 0.0 {
+                self.x[base + jump.state as usize] += v * self.scales[port][i];
+            }
+        }
+        if refractory {
+            if let Some(c) = clamp {
+                self.x[base + c] = self.clamp[i];
+            }
+            self.refr[i] -= 1;
+            return false;
+        }
+        let Some(th) = self.prog.threshold else {
+            return false;
+        };
+        let t1 = t0 + h;
+        let fire = {
+            let leaves = NeuronLeaves {
+                model: self.model,
+                params: self.params,
+                neuron: i,
+                states: &self.x[base..base + ns],
+                time: t1,
+            };
+            eval(&self.prog.exprs, th, &leaves) != 0.0
+        };
+        if fire {
+            for &(s, e) in &self.prog.reset {
+                let v = {
+                    let leaves = NeuronLeaves {
+                        model: self.model,
+                        params: self.params,
+                        neuron: i,
+                        states: &self.x[base..base + ns],
+                        time: t1,
+                    };
+                    eval(&self.prog.exprs, e, &leaves)
+                };
+                self.x[base + s as usize] = v;
+            }
+            if let Some(c) = clamp {
+                self.refr[i] = self.refr_steps[i];
+                self.clamp[i] = self.x[base + c];
+            }
+        }
+        fire
+    }
+
+    /// One step of a numerical scheme on the right-hand sides.
+    fn numeric(
+        &mut self,
+        scheme: Scheme,
+        rhs: &[Option<spikec_ir::expr::ExprId>],
+        i: usize,
+        h: f64,
+        t0: f64,
+        sc: &mut Scratch,
+    ) {
+        let ns = self.prog.states;
+        let base = i * ns;
+        let f = |states: &[f64], t: f64, out: &mut Vec<f64>| {
+            let leaves = NeuronLeaves {
+                model: self.model,
+                params: self.params,
+                neuron: i,
+                states,
+                time: t,
+            };
+            out.clear();
+            out.extend(
+                rhs.iter()
+                    .map(|r| r.map_or(0.0, |e| eval(&self.prog.exprs, e, &leaves))),
+            );
+        };
+        let x0: Vec<f64> = self.x[base..base + ns].to_vec();
+        let [k1, k2, k3, k4] = &mut sc.k;
+        match scheme {
+            Scheme::ForwardEuler => {
+                f(&x0, t0, k1);
+                for s in 0..ns {
+                    self.x[base + s] = x0[s] + h * k1[s];
+                }
+            }
+            Scheme::Rk4 => {
+                let shifted = |k: &[f64], a: f64| -> Vec<f64> {
+                    x0.iter().zip(k).map(|(x, d)| x + a * d).collect()
+                };
+                f(&x0, t0, k1);
+                f(&shifted(k1, h / 2.0), t0 + h / 2.0, k2);
+                f(&shifted(k2, h / 2.0), t0 + h / 2.0, k3);
+                f(&shifted(k3, h), t0 + h, k4);
+                for s in 0..ns {
+                    self.x[base + s] =
+                        x0[s] + h / 6.0 * (k1[s] + 2.0 * k2[s] + 2.0 * k3[s] + k4[s]);
+                }
+            }
+        }
+    }
+}
