@@ -257,97 +257,38 @@ pub fn run(
                     return EXIT_USAGE;
                 }
             };
-            let c = match compile_file(&file, &set) {
-                Ok(c) => c,
-                Err(e) => {
-                    let _ = writeln!(out.stderr, "error: cannot read `{}`: {e}", file.display());
+            let (c, (_, run), secs) = match run_stage(&mut out, &file, &set, threads, |net| {
+                simulate(net, duration)
+            }) {
+                Ok(r) => r,
+                Err(code) => return code,
+            };
+            let net = c.network.as_ref().expect("run_stage ran on a network");
+            if let Some(dir) = &dir {
+                if let Err(e) = crate::sim_out::write_outputs(dir, net, &run) {
+                    let _ = writeln!(
+                        out.stderr,
+                        "error: cannot write to `{}`: {e}",
+                        dir.display()
+                    );
                     return EXIT_USAGE;
-                }
-            };
-            out.diagnostics(&c);
-            out.summary(&c, &file);
-            let Some(net) = &c.network else {
-                return EXIT_INPUT;
-            };
-            let start = std::time::Instant::now();
-            let result = match rayon::ThreadPoolBuilder::new()
-                .num_threads(threads.unwrap_or(0))
-                .build()
-            {
-                Ok(pool) => pool.install(|| simulate(net, duration)),
-                Err(e) => {
-                    let _ = writeln!(out.stderr, "error: cannot start worker threads: {e}");
-                    return EXIT_USAGE;
-                }
-            };
-            let secs = start.elapsed().as_secs_f64();
-            match result {
-                Ok((_, run)) => {
-                    if let Some(dir) = &dir {
-                        if let Err(e) = crate::sim_out::write_outputs(dir, net, &run) {
-                            let _ = writeln!(
-                                out.stderr,
-                                "error: cannot write to `{}`: {e}",
-                                dir.display()
-                            );
-                            return EXIT_USAGE;
-                        }
-                    }
-                    let _ = out
-                        .stdout
-                        .write_all(crate::sim_out::summary(net, &run, secs).as_bytes());
-                    EXIT_OK
-                }
-                Err(diags) => {
-                    let c = Compilation {
-                        diagnostics: diags,
-                        ..c
-                    };
-                    out.diagnostics(&c);
-                    out.summary(&c, &file);
-                    EXIT_INPUT
                 }
             }
+            let _ = out
+                .stdout
+                .write_all(crate::sim_out::summary(net, &run, secs).as_bytes());
+            EXIT_OK
         }
         Command::Stats { file, set, threads } => {
-            let c = match compile_file(&file, &set) {
-                Ok(c) => c,
-                Err(e) => {
-                    let _ = writeln!(out.stderr, "error: cannot read `{}`: {e}", file.display());
-                    return EXIT_USAGE;
-                }
-            };
-            out.diagnostics(&c);
-            out.summary(&c, &file);
-            let Some(net) = &c.network else {
-                return EXIT_INPUT;
-            };
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads.unwrap_or(0))
-                .build();
-            let start = std::time::Instant::now();
-            let expanded = match pool {
-                Ok(p) => p.install(|| expand_network(net)),
-                Err(e) => {
-                    let _ = writeln!(out.stderr, "error: cannot start worker threads: {e}");
-                    return EXIT_USAGE;
-                }
-            };
-            let secs = start.elapsed().as_secs_f64();
-            match expanded {
-                Ok(e) => {
-                    let _ = out.stdout.write_all(stats_report(net, &e, secs).as_bytes());
+            match run_stage(&mut out, &file, &set, threads, expand_network) {
+                Ok((c, expanded, secs)) => {
+                    let net = c.network.as_ref().expect("run_stage ran on a network");
+                    let _ = out
+                        .stdout
+                        .write_all(stats_report(net, &expanded, secs).as_bytes());
                     EXIT_OK
                 }
-                Err(diags) => {
-                    let c = Compilation {
-                        diagnostics: diags,
-                        ..c
-                    };
-                    out.diagnostics(&c);
-                    out.summary(&c, &file);
-                    EXIT_INPUT
-                }
+                Err(code) => code,
             }
         }
         Command::Fmt { files, check } => {
@@ -393,6 +334,52 @@ pub fn run(
                 EXIT_USAGE
             }
         },
+    }
+}
+
+/// Compiles `file` and runs `stage` on its network with `threads` workers,
+/// timing it. Diagnostics of either step are printed; on failure the error
+/// is the exit code.
+fn run_stage<T: Send>(
+    out: &mut Out<'_>,
+    file: &std::path::Path,
+    set: &[Override],
+    threads: Option<usize>,
+    stage: impl FnOnce(&spikec_ir::Network) -> Result<T, Vec<diag::Diagnostic>> + Send,
+) -> Result<(Compilation, T, f64), i32> {
+    let c = match compile_file(file, set) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(out.stderr, "error: cannot read `{}`: {e}", file.display());
+            return Err(EXIT_USAGE);
+        }
+    };
+    out.diagnostics(&c);
+    out.summary(&c, file);
+    let Some(net) = &c.network else {
+        return Err(EXIT_INPUT);
+    };
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = writeln!(out.stderr, "error: cannot start worker threads: {e}");
+            return Err(EXIT_USAGE);
+        }
+    };
+    let start = std::time::Instant::now();
+    let result = pool.install(|| stage(net));
+    let secs = start.elapsed().as_secs_f64();
+    match result {
+        Ok(t) => Ok((c, t, secs)),
+        Err(diagnostics) => {
+            let failed = Compilation { diagnostics, ..c };
+            out.diagnostics(&failed);
+            out.summary(&failed, file);
+            Err(EXIT_INPUT)
+        }
     }
 }
 

@@ -362,28 +362,10 @@ impl Neurons<'_> {
             return false;
         };
         let t1 = t0 + h;
-        let fire = {
-            let leaves = NeuronLeaves {
-                model: self.model,
-                params: self.params,
-                neuron: i,
-                states: &self.x[base..base + ns],
-                time: t1,
-            };
-            eval(&self.prog.exprs, th, &leaves) != 0.0
-        };
+        let fire = self.eval_at(th, i, t1) != 0.0;
         if fire {
             for &(s, e) in &self.prog.reset {
-                let v = {
-                    let leaves = NeuronLeaves {
-                        model: self.model,
-                        params: self.params,
-                        neuron: i,
-                        states: &self.x[base..base + ns],
-                        time: t1,
-                    };
-                    eval(&self.prog.exprs, e, &leaves)
-                };
+                let v = self.eval_at(e, i, t1);
                 self.x[base + s as usize] = v;
             }
             if let Some(c) = clamp {
@@ -392,6 +374,27 @@ impl Neurons<'_> {
             }
         }
         fire
+    }
+
+    /// The leaves of neuron `i`'s expressions, with these states.
+    fn leaves<'s>(&'s self, i: usize, states: &'s [f64], time: f64) -> NeuronLeaves<'s> {
+        NeuronLeaves {
+            model: self.model,
+            params: self.params,
+            neuron: i,
+            states,
+            time,
+        }
+    }
+
+    /// Evaluates `e` for neuron `i` with its current states at time `t`.
+    fn eval_at(&self, e: spikec_ir::expr::ExprId, i: usize, t: f64) -> f64 {
+        let ns = self.prog.states;
+        eval(
+            &self.prog.exprs,
+            e,
+            &self.leaves(i, &self.x[i * ns..(i + 1) * ns], t),
+        )
     }
 
     /// One step of a numerical scheme on the right-hand sides.
@@ -407,13 +410,7 @@ impl Neurons<'_> {
         let ns = self.prog.states;
         let base = i * ns;
         let f = |states: &[f64], t: f64, out: &mut Vec<f64>| {
-            let leaves = NeuronLeaves {
-                model: self.model,
-                params: self.params,
-                neuron: i,
-                states,
-                time: t,
-            };
+            let leaves = self.leaves(i, states, t);
             out.clear();
             out.extend(
                 rhs.iter()
