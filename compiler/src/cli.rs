@@ -75,7 +75,7 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Simulate a network with the reference interpreter and report rates.
+    /// Simulate a network and report per-population rates.
     #[command(
         after_help = "Examples:\n  spikec sim dsl-examples/cuba.snn --duration 1s\n  spikec sim dsl-examples/brunel.snn --duration 200ms --set order=500 --out run/"
     )]
@@ -92,10 +92,14 @@ enum Command {
         /// recorded state to this directory.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Worker threads for the expansion (the run itself is sequential in
-        /// the reference interpreter). Results do not depend on it.
+        /// Worker threads for the expansion (the run itself is sequential).
+        /// Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
+        /// `jit` compiles each population's update with cranelift; `interp`
+        /// is the reference interpreter. Both give bit-identical results.
+        #[arg(long, value_enum, default_value = "jit")]
+        engine: EngineArg,
     },
     /// Expand connectivity and report synapse counts and memory per projection.
     #[command(after_help = "Example:\n  spikec stats dsl-examples/microcircuit.snn --threads 2")]
@@ -116,6 +120,14 @@ enum Command {
         /// The code, e.g. E0020 or W0003.
         code: String,
     },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum EngineArg {
+    /// Native code from cranelift.
+    Jit,
+    /// The reference interpreter.
+    Interp,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -249,7 +261,12 @@ pub fn run(
             set,
             out: dir,
             threads,
+            engine,
         } => {
+            let engine = match engine {
+                EngineArg::Jit => spikec_sim::Engine::Jit,
+                EngineArg::Interp => spikec_sim::Engine::Interp,
+            };
             let duration = match crate::sim_out::parse_duration(&duration) {
                 Ok(d) => d,
                 Err(msg) => {
@@ -258,7 +275,7 @@ pub fn run(
                 }
             };
             let (c, (_, run), secs) = match run_stage(&mut out, &file, &set, threads, |net| {
-                simulate(net, duration)
+                simulate(net, duration, engine)
             }) {
                 Ok(r) => r,
                 Err(code) => return code,

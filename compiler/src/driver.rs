@@ -110,12 +110,13 @@ fn expand_valid(valid: &ValidNetwork<'_>) -> Result<Expanded, Vec<Diagnostic>> {
     })
 }
 
-/// Simulates a compiled network for `duration` ms with the reference
-/// interpreter: expansion, update programs and exact propagators first,
-/// then the run. Returns the expansion too, for reports.
+/// Simulates a compiled network for `duration` ms with `engine`:
+/// expansion, update programs and exact propagators first, then the run.
+/// Returns the expansion too, for reports.
 pub fn simulate(
     net: &Network,
     duration: f64,
+    engine: spikec_sim::Engine,
 ) -> Result<(Expanded, spikec_sim::Output), Vec<Diagnostic>> {
     let valid = valid(net)?;
     let expanded = expand_valid(&valid)?;
@@ -143,7 +144,7 @@ pub fn simulate(
     };
     // The driver built programs and propagators for exactly this network,
     // so a mismatch is a compiler bug, reported as such.
-    let out = spikec_sim::run(&input, &spikec_sim::Options { steps }).map_err(|e| {
+    let out = spikec_sim::run(&input, &spikec_sim::Options { steps, engine }).map_err(|e| {
         vec![
             Diagnostic::error("E0000", format!("internal compiler error: {e}")).help(
                 "this is a bug in spikec, not in the network: please report it with the .snn file",

@@ -4,6 +4,7 @@
 
 mod cli;
 mod diagnostics;
+mod engines;
 mod examples;
 mod expand;
 mod fmt;

@@ -2,8 +2,9 @@
 //! expression evaluated from its tree. Simple enough to trust; the other
 //! engines are tested against it.
 
+use crate::jit::{self, Compiled, Ctx, Spec};
 use crate::philox::{poisson, Uniforms};
-use crate::{Input, Options, Output, SimError, Spike, Trace};
+use crate::{Engine, Input, Options, Output, SimError, Spike, Trace};
 use spikec_ir::eval::{eval, NeuronLeaves};
 use spikec_ir::expanded::PerNeuron;
 use spikec_ir::model::{Generator, Model, ModelBody};
@@ -30,6 +31,16 @@ struct Neurons<'a> {
     /// Ring buffers, `input[(port * slots + slot) * n + i]`.
     input: Vec<f64>,
     slots: usize,
+    /// The compiled update, with the pointer tables it reads.
+    jit: Option<Box<JitState>>,
+}
+
+struct JitState {
+    code: Compiled,
+    params: Vec<*const f64>,
+    scales: Vec<*const f64>,
+    props: Vec<f64>,
+    fired: Vec<u8>,
 }
 
 enum Kind<'a> {
@@ -131,6 +142,7 @@ pub fn run(input: &Input<'_>, opts: &Options) -> Result<Output, SimError> {
                         .collect(),
                     input: vec![0.0; ports * slots[p] * n],
                     slots: slots[p],
+                    jit: None,
                 })
             }
             ModelBody::Source(Generator::Poisson { rate, start, stop }) => Kind::Poisson {
@@ -158,6 +170,14 @@ pub fn run(input: &Input<'_>, opts: &Options) -> Result<Output, SimError> {
                 }
             }
         };
+        let mut kind = kind;
+        if let (Engine::Jit, Kind::Neurons(ns)) = (opts.engine, &mut kind) {
+            let compiled = ns.compile(h).map_err(|message| SimError::Jit {
+                population: pop.name.clone(),
+                message,
+            })?;
+            ns.jit = Some(Box::new(compiled));
+        }
         pops.push(Pop {
             kind,
             recorded: vec![false; n],
@@ -229,9 +249,21 @@ pub fn run(input: &Input<'_>, opts: &Options) -> Result<Output, SimError> {
             match &mut pop.kind {
                 Kind::Neurons(ns) => {
                     let slot = (step % ns.slots as u64) as usize;
-                    for i in 0..ns.n {
-                        if ns.update(i, slot, h, t0, &mut scratch) {
-                            fired.push((p as u32, i as u32, 1));
+                    if ns.jit.is_some() {
+                        ns.step_jit(slot, t0);
+                        let flags = &ns.jit.as_ref().expect("checked").fired;
+                        fired.extend(
+                            flags
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, f)| **f != 0)
+                                .map(|(i, _)| (p as u32, i as u32, 1)),
+                        );
+                    } else {
+                        for i in 0..ns.n {
+                            if ns.update(i, slot, h, t0, &mut scratch) {
+                                fired.push((p as u32, i as u32, 1));
+                            }
                         }
                     }
                     for port in 0..ns.prog.jumps.len() {
@@ -317,6 +349,74 @@ struct Scratch {
 }
 
 impl Neurons<'_> {
+    /// Compiles this population's update.
+    fn compile(&self, h: f64) -> Result<JitState, String> {
+        let same = |v: &[f64]| {
+            v.first()
+                .filter(|f| v.iter().all(|x| x.to_bits() == f.to_bits()))
+                .copied()
+        };
+        let scale_consts: Vec<Option<f64>> = self.scales.iter().map(|s| same(s)).collect();
+        let shared = (self.props.len() == 1).then(|| &self.props[0]);
+        let spec = Spec {
+            model: self.model,
+            prog: self.prog,
+            params: self.params,
+            scale_consts,
+            shared,
+            h,
+        };
+        let code = jit::compile(&spec)?;
+        let params = self
+            .params
+            .iter()
+            .map(|p| match p {
+                PerNeuron::Const(_) => std::ptr::null(),
+                PerNeuron::Values(v) => v.as_ptr(),
+            })
+            .collect();
+        let scales = self.scales.iter().map(|s| s.as_ptr()).collect();
+        let props = if self.props.len() > 1 {
+            self.props
+                .iter()
+                .flat_map(|p| p.p.iter().chain(&p.c).chain(&p.q).copied())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(JitState {
+            code,
+            params,
+            scales,
+            props,
+            fired: vec![0; self.n],
+        })
+    }
+
+    /// Advances every neuron with the compiled update.
+    fn step_jit(&mut self, slot: usize, t0: f64) {
+        let Some(j) = self.jit.as_mut() else { return };
+        let ctx = Ctx {
+            x: self.x.as_mut_ptr(),
+            refr: self.refr.as_mut_ptr(),
+            clamp: self.clamp.as_mut_ptr(),
+            refr_steps: self.refr_steps.as_ptr(),
+            input: self.input.as_ptr(),
+            fired: j.fired.as_mut_ptr(),
+            params: j.params.as_ptr(),
+            scales: j.scales.as_ptr(),
+            props: j.props.as_ptr(),
+            n: self.n as u64,
+            slots: self.slots as u64,
+            slot: slot as u64,
+            t0,
+        };
+        // SAFETY: every buffer is owned by this population (or borrowed from
+        // the expansion for the whole run) and sized for `n` neurons,
+        // `states` states, the ports and `slots`, as the code was compiled.
+        unsafe { j.code.call(&ctx) };
+    }
+
     /// Advances neuron `i` over one step; returns whether it fired.
     fn update(&mut self, i: usize, slot: usize, h: f64, t0: f64, sc: &mut Scratch) -> bool {
         let ns = self.prog.states;

@@ -1,0 +1,200 @@
+//! The JIT against the reference interpreter: in f64 they must agree bit
+//! for bit (spikes and every recorded state value) on every example and on
+//! randomly generated networks.
+
+use spikec::driver::{compile_source, simulate, Override};
+use spikec_sim::{Engine, Output};
+
+fn both(name: &str, src: &str, set: &[Override], ms: f64) -> (Output, Output) {
+    let c = compile_source(name, src.to_string(), set);
+    assert!(
+        !c.has_errors(),
+        "{name}:\n{}\n{src}",
+        crate::support::rendered(&c)
+    );
+    let net = c.network.unwrap();
+    let run = |e| {
+        simulate(&net, ms, e)
+            .unwrap_or_else(|d| panic!("{name}: {d:?}"))
+            .1
+    };
+    (run(Engine::Interp), run(Engine::Jit))
+}
+
+fn assert_identical(name: &str, a: &Output, b: &Output) {
+    assert_eq!(a.spikes, b.spikes, "{name}: spikes differ");
+    assert_eq!(a.traces.len(), b.traces.len());
+    for (x, y) in a.traces.iter().zip(&b.traces) {
+        let bits = |v: &[f64]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+        assert!(bits(&x.values) == bits(&y.values), "{name}: traces differ");
+    }
+}
+
+#[test]
+fn examples_agree_bit_for_bit() {
+    for (file, set, ms) in [
+        ("dsl-examples/cuba.snn", vec![("n", "400")], 100.0),
+        ("dsl-examples/coba.snn", vec![("n", "400")], 50.0),
+        (
+            "dsl-examples/brunel.snn",
+            vec![("order", "40"), ("N_rec", "10")],
+            50.0,
+        ),
+        (
+            "dsl-examples/izhikevich.snn",
+            vec![("n_exc", "80"), ("n_inh", "20")],
+            200.0,
+        ),
+        (
+            "dsl-examples/microcircuit.snn",
+            vec![("N_scaling", "0.005"), ("K_scaling", "0.005")],
+            20.0,
+        ),
+    ] {
+        let set: Vec<Override> = set
+            .iter()
+            .map(|(n, v)| Override {
+                name: n.to_string(),
+                value: v.to_string(),
+            })
+            .collect();
+        let path = crate::support::root().join(file);
+        let src = std::fs::read_to_string(&path).unwrap();
+        let _guard = crate::support::CwdGuard::enter(&crate::support::root());
+        let (a, b) = both(&path.to_string_lossy(), &src, &set, ms);
+        assert_identical(file, &a, &b);
+    }
+}
+
+/// A small deterministic generator for the random networks.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * (self.next() as f64 / (1u64 << 31) as f64)
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+/// A random network over the standard library: models with exact,
+/// Euler and RK4 integration, per-neuron parameters, refractoriness,
+/// Poisson and array sources, random connectors, weights and delays.
+fn random_network(seed: u64) -> String {
+    let mut r = Lcg(seed * 7919 + 17);
+    let models = [
+        ("IF_curr_exp", "i_offset", "nA", 0.5, 1.5, "v", "nA"),
+        ("IF_curr_alpha", "i_offset", "nA", 0.5, 1.5, "v", "nA"),
+        ("IF_curr_delta", "i_offset", "nA", 0.5, 1.5, "v", "mV"),
+        ("iaf_psc_exp", "I_e", "pA", 300.0, 500.0, "V_m", "pA"),
+        ("IF_cond_exp", "i_offset", "nA", 0.5, 1.5, "v", "uS"),
+        ("Izhikevich", "i_offset", "nA", 0.0, 0.01, "v", "mV"),
+        (
+            "EIF_cond_exp_isfa_ista",
+            "i_offset",
+            "nA",
+            0.5,
+            1.5,
+            "v",
+            "uS",
+        ),
+    ];
+    let mut src = format!(
+        "network random{seed} {{\n  timestep {} ms\n  seed {seed}\n",
+        r.pick(&["0.1", "0.1", "0.05", "1"])
+    );
+    let n_pops = 1 + r.below(3);
+    let mut pops = Vec::new();
+    for p in 0..n_pops {
+        let (m, cur, unit, lo, hi, v, wunit) = models[r.below(models.len() as u64) as usize];
+        let size = 1 + r.below(25);
+        let cur_val = if r.below(2) == 0 {
+            format!("uniform({lo} {unit}, {hi} {unit})")
+        } else {
+            format!("{:.3} {unit}", r.uniform(lo, hi))
+        };
+        src.push_str(&format!(
+            "  population P{p} = {m}[{size}] {{ {cur} = {cur_val} }}\n"
+        ));
+        pops.push((format!("P{p}"), v, wunit));
+    }
+    src.push_str(&format!(
+        "  source S = SpikeSourcePoisson[{}] {{ rate = {} Hz }}\n",
+        1 + r.below(10),
+        10 + r.below(400)
+    ));
+    src.push_str(
+        "  source A = SpikeSourceArray[2] { spike_times = [[1 ms, 7 ms, 7.5 ms], [3 ms]] }\n",
+    );
+    for (name, _, wunit) in &pops {
+        for pre in [
+            "S",
+            "A",
+            pops[r.below(pops.len() as u64) as usize].0.as_str(),
+        ] {
+            let (port, sign) = if r.below(3) == 0 {
+                ("inhibitory", -1.0)
+            } else {
+                ("excitatory", 1.0)
+            };
+            let scale = match *wunit {
+                "mV" => 2.0,
+                "uS" => 0.01,
+                "pA" => 200.0,
+                _ => 0.5,
+            };
+            // Conductances are positive on both ports.
+            let sign = if *wunit == "uS" { 1.0 } else { sign };
+            let w = if r.below(2) == 0 {
+                format!("{:.4} {wunit}", sign * r.uniform(0.1, 1.0) * scale)
+            } else {
+                let (a, b) = (sign * 0.1 * scale, sign * scale);
+                format!("uniform({} {wunit}, {} {wunit})", a.min(b), a.max(b))
+            };
+            let conn = r.pick(&[
+                "all_to_all()",
+                "fixed_probability(0.5)",
+                "fixed_number_pre(2, multapses = true)",
+                "one_to_one()",
+            ]);
+            let conn = if conn == "one_to_one()" {
+                "fixed_probability(0.3)"
+            } else {
+                conn
+            };
+            let delay = r.pick(&["1 ms", "2 ms", "uniform(1 ms, 5 ms)"]);
+            src.push_str(&format!(
+                "  connect {pre} -> {name} : {conn} {{ port {port}, weight {w}, delay {delay} }}\n"
+            ));
+        }
+    }
+    for (name, v, _) in &pops {
+        src.push_str(&format!("  record {name}.spikes, {name}[0..1].{v}\n"));
+    }
+    src.push_str("  record S.spikes\n}\n");
+    src
+}
+
+#[test]
+fn random_networks_agree_bit_for_bit() {
+    let mut spiking = 0;
+    for seed in 0..200 {
+        let src = random_network(seed);
+        let (a, b) = both(&format!("random{seed}.snn"), &src, &[], 30.0);
+        assert_identical(&format!("random network {seed}:\n{src}"), &a, &b);
+        spiking += usize::from(a.spikes.iter().any(|s| s.population == 0));
+    }
+    // The comparison must have covered networks that actually fire.
+    assert!(spiking > 50, "only {spiking} networks fired");
+}
