@@ -156,6 +156,7 @@ NETWORKS = [
         #   4: fires at 0.1 ms, input arrives in the last refractory step (ignored)
         #   5: fires at 0.1 ms, input arrives in the first step after it (counted)
         #   6: I_e = 1000 pA: a regular train, t_ref sets the period
+        #   7: a generator spike listed twice (multiplicity), 8: a multapse
         "name": "edge_exp",
         "model": "iaf_psc_exp",
         "n": 50,
@@ -177,13 +178,21 @@ NETWORKS = [
             {"neuron": 4, "I_e": "0", "V_m": "-54.000", "inputs": [(1.0, "5000.00", 1.1)]},
             {"neuron": 5, "I_e": "0", "V_m": "-54.000", "inputs": [(1.0, "5000.00", 1.2)]},
             {"neuron": 6, "I_e": "1000.00", "V_m": "-70.000"},
+            # 7: one generator spike listed twice (multiplicity 2) of 2000 pA:
+            #    one alone gives a PSP of about 10.7 mV, two cross V_th
+            {"neuron": 7, "I_e": "0", "V_m": "-70.000", "inputs": [((10.0, 10.0), "2000.00", 1.0)]},
+            # 8: two synapses from the same generator (multapse), plus an
+            #    inhibitory one with another delay
+            {"neuron": 8, "I_e": "0", "V_m": "-70.000",
+             "inputs": [((20.0,), "2000.00", 1.0), ((20.0,), "2000.00", 1.0), ((20.0,), "-500.00", 1.5)]},
         ],
     },
     {
         # The same boundaries for delta synapses, where a jump can hit V_th
         # exactly: 1 gets +15 mV at rest (V == V_th: spikes with >=), 2 gets
         # +14.999 mV (no spike), 4/5 get +20 mV in the last refractory step
-        # (ignored: refractory_input = false) / the first step after it.
+        # (ignored: refractory_input = false) / the first step after it;
+        # 7/8 as in edge_exp (multiplicity, multapse).
         "name": "edge_delta",
         "model": "iaf_psc_delta",
         "n": 50,
@@ -205,6 +214,11 @@ NETWORKS = [
             {"neuron": 4, "I_e": "0", "V_m": "-54.000", "inputs": [(1.0, "20.000", 1.1)]},
             {"neuron": 5, "I_e": "0", "V_m": "-54.000", "inputs": [(1.0, "20.000", 1.2)]},
             {"neuron": 6, "I_e": "1000.00", "V_m": "-70.000"},
+            # 7: one generator spike listed twice, 8 mV each: 16 mV >= 15 mV
+            {"neuron": 7, "I_e": "0", "V_m": "-70.000", "inputs": [((10.0, 10.0), "8.000", 1.0)]},
+            # 8: two synapses from the same generator (multapse), 8 mV each
+            {"neuron": 8, "I_e": "0", "V_m": "-70.000",
+             "inputs": [((20.0,), "8.000", 1.0), ((20.0,), "8.000", 1.0)]},
         ],
     },
 ]
@@ -272,11 +286,15 @@ def gen(spec):
         ids = {sp["neuron"] for sp in special}
         conns = [c for c in conns if c[1] not in ids]
         iconns = [c for c in iconns if c[1] not in ids]
+        shared = {}   # inputs with the same spike times share one generator (multapses)
         for sp in special:
             neurons[sp["neuron"]] = (sp["I_e"], sp["V_m"])
             for t, w, d in sp.get("inputs", []):
-                trains.append([int(round(t / H))])
-                iconns.append((len(trains) - 1, sp["neuron"], w, fmt(d, 1)))
+                times = tuple(t) if isinstance(t, (tuple, list)) else (t,)
+                if times not in shared:
+                    trains.append([int(round(x / H)) for x in times])
+                    shared[times] = len(trains) - 1
+                iconns.append((shared[times], sp["neuron"], w, fmt(d, 1)))
     return neurons, conns, trains, iconns
 
 
@@ -353,6 +371,8 @@ pop_ids = np.array(pop.tolist())
 gen_ids = np.array(gens.tolist())
 for name, pre_ids in (("conns.csv", pop_ids), ("input_conns.csv", gen_ids)):
     c = table(name)
+    if len(c["pre"]) == 0:
+        continue
     nest.Connect(pre_ids[c["pre"].astype(int)], pop_ids[c["post"].astype(int)],
                  conn_spec={{"rule": "one_to_one"}},
                  syn_spec={{"synapse_model": "static_synapse", "weight": c["weight"], "delay": c["delay"]}})

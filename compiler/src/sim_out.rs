@@ -25,6 +25,23 @@ pub fn parse_duration(text: &str) -> Result<f64, String> {
     }
 }
 
+/// The time at the end of `step`, written with no more decimals than the
+/// timestep has (`7.8`, not `7.800000000000001`).
+pub fn step_end(step: u64, h: f64) -> String {
+    let hs = format_number(h);
+    let decimals = match hs.split_once('.') {
+        Some((_, frac)) if !hs.contains('e') => frac.len(),
+        _ if hs.contains('e') => 12,
+        _ => 0,
+    };
+    let t = format!("{:.*}", decimals, (step + 1) as f64 * h);
+    if t.contains('.') {
+        t.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        t
+    }
+}
+
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let tmp = path.with_extension("partial");
     std::fs::write(&tmp, text)?;
@@ -64,7 +81,7 @@ pub fn write_outputs(dir: &Path, net: &Network, run: &Output) -> std::io::Result
         text.push('\n');
         let cols = t.columns.len().max(1);
         for (step, row) in t.values.chunks(cols).enumerate() {
-            text.push_str(&format_number((step + 1) as f64 * h));
+            text.push_str(&step_end(step as u64, h));
             for v in row {
                 text.push(',');
                 text.push_str(&format_number(*v));
@@ -158,4 +175,18 @@ pub fn summary(net: &Network, run: &Output, secs: f64) -> String {
         format_number(h)
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::step_end;
+
+    #[test]
+    fn step_ends_have_the_timestep_decimals() {
+        assert_eq!(step_end(77, 0.1), "7.8");
+        assert_eq!(step_end(32, 0.1), "3.3");
+        assert_eq!(step_end(0, 1.0), "1");
+        assert_eq!(step_end(3, 0.25), "1");
+        assert_eq!(step_end(4, 0.25), "1.25");
+    }
 }

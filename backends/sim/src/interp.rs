@@ -4,6 +4,7 @@
 
 use crate::jit::{self, Compiled, Ctx, Spec};
 use crate::philox::{poisson, Uniforms};
+use crate::sparsity::Sparsity;
 use crate::{Engine, Input, Options, Output, SimError, Spike, Trace};
 use spikec_ir::eval::{eval, NeuronLeaves};
 use spikec_ir::expanded::PerNeuron;
@@ -17,6 +18,8 @@ struct Neurons<'a> {
     prog: &'a UpdateProgram,
     params: &'a [PerNeuron],
     props: &'a [Propagator],
+    /// The terms of the exact step both engines keep.
+    sparsity: Sparsity,
     n: usize,
     /// States, neuron-major: `x[i * states + s]`.
     x: Vec<f64>,
@@ -44,7 +47,7 @@ struct JitState {
 }
 
 enum Kind<'a> {
-    Neurons(Neurons<'a>),
+    Neurons(Box<Neurons<'a>>),
     Poisson {
         rate: Vec<f64>,
         start: Vec<f64>,
@@ -119,7 +122,7 @@ pub fn run(input: &Input<'_>, opts: &Options) -> Result<Output, SimError> {
                     }
                 }
                 let ports = prog.jumps.len();
-                Kind::Neurons(Neurons {
+                Kind::Neurons(Box::new(Neurons {
                     model,
                     prog,
                     params: &values.params,
@@ -143,7 +146,8 @@ pub fn run(input: &Input<'_>, opts: &Options) -> Result<Output, SimError> {
                     input: vec![0.0; ports * slots[p] * n],
                     slots: slots[p],
                     jit: None,
-                })
+                    sparsity: Sparsity::of(props),
+                }))
             }
             ModelBody::Source(Generator::Poisson { rate, start, stop }) => Kind::Poisson {
                 rate: (0..n).map(|i| per(*rate, i)).collect(),
@@ -359,6 +363,7 @@ impl Neurons<'_> {
         let scale_consts: Vec<Option<f64>> = self.scales.iter().map(|s| same(s)).collect();
         let shared = (self.props.len() == 1).then(|| &self.props[0]);
         let spec = Spec {
+            sparsity: &self.sparsity,
             model: self.model,
             prog: self.prog,
             params: self.params,
@@ -433,14 +438,8 @@ impl Neurons<'_> {
                 } else {
                     &self.props[i]
                 };
-                let x = &self.x[base..base + ns];
-                sc.a.clear();
-                sc.a.extend((0..ns).map(|r| {
-                    let dev: f64 = (0..ns)
-                        .map(|c| prop.p[r * ns + c] * (x[c] - prop.c[c]))
-                        .sum();
-                    dev + prop.c[r] + prop.q[r]
-                }));
+                self.sparsity
+                    .step(prop, &self.x[base..base + ns], &mut sc.a);
                 self.x[base..base + ns].copy_from_slice(&sc.a);
             }
             Integrator::Numeric { scheme, rhs } => self.numeric(*scheme, rhs, i, h, t0, sc),

@@ -107,6 +107,8 @@ pub struct Spec<'a> {
     pub scale_consts: Vec<Option<f64>>,
     /// The propagator when shared by all neurons.
     pub shared: Option<&'a Propagator>,
+    /// The terms of the exact step to keep (the interpreter keeps the same).
+    pub sparsity: &'a crate::sparsity::Sparsity,
     /// Timestep.
     pub h: f64,
 }
@@ -465,17 +467,37 @@ impl Gen<'_, '_> {
                         )
                     }
                 };
-                let dx: Vec<Value> = (0..ns).map(|c| self.b.ins().fsub(x[c], cv[c])).collect();
+                let sp = self.spec.sparsity;
+                let dx: Vec<Value> = (0..ns)
+                    .map(|c| {
+                        if sp.c[c] {
+                            self.b.ins().fsub(x[c], cv[c])
+                        } else {
+                            x[c]
+                        }
+                    })
+                    .collect();
                 let mut nx = Vec::with_capacity(ns);
                 for r in 0..ns {
-                    // The interpreter's sum: first term, then the others in order.
-                    let mut dev = self.b.ins().fmul(pv[r * ns], dx[0]);
-                    for c in 1..ns {
-                        let term = self.b.ins().fmul(pv[r * ns + c], dx[c]);
-                        dev = self.b.ins().fadd(dev, term);
+                    // The interpreter's sum: kept terms left to right.
+                    let mut dev: Option<Value> = None;
+                    for c in 0..ns {
+                        if sp.p[r * ns + c] {
+                            let term = self.b.ins().fmul(pv[r * ns + c], dx[c]);
+                            dev = Some(match dev {
+                                Some(d) => self.b.ins().fadd(d, term),
+                                None => term,
+                            });
+                        }
                     }
-                    let v = self.b.ins().fadd(dev, cv[r]);
-                    nx.push(self.b.ins().fadd(v, qv[r]));
+                    let mut v = dev.unwrap_or_else(|| self.f(-0.0));
+                    if sp.c[r] {
+                        v = self.b.ins().fadd(v, cv[r]);
+                    }
+                    if sp.q[r] {
+                        v = self.b.ins().fadd(v, qv[r]);
+                    }
+                    nx.push(v);
                 }
                 x = nx;
             }

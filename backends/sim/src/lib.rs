@@ -26,6 +26,7 @@
 
 mod interp;
 mod philox;
+mod sparsity;
 
 pub use interp::run;
 pub use jit::Ctx as JitCtx;
