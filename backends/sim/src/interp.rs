@@ -72,10 +72,10 @@ pub fn run(input: &Input<'_>, opts: &Options) -> Result<Output, SimError> {
     let h = net.timestep;
     // Ring-buffer depth per population: the longest delay into it, plus one.
     let mut slots = vec![1usize; net.populations.len()];
-    for t in &ex.projections {
+    for ((_, proj), t) in net.projections.iter().zip(&ex.projections) {
         let d = t.delays.max() as usize + 1;
-        for &g in &t.targets {
-            let (p, _) = ex.layout.local(g);
+        for part in &proj.post.parts {
+            let p = part.population.index();
             slots[p] = slots[p].max(d);
         }
     }
@@ -227,18 +227,29 @@ pub fn run(input: &Input<'_>, opts: &Options) -> Result<Output, SimError> {
         }
     }
     // The port index of each projection in each target population.
-    let ports: Vec<Vec<Option<usize>>> = net
+    // Where each projection's targets live: the population (a global id
+    // range) and the port index there. Most projections have one.
+    let routes: Vec<Vec<Route>> = net
         .projections
         .iter()
         .map(|(_, proj)| {
-            net.populations
-                .iter()
-                .map(|(_, pop)| {
-                    net.models[pop.model]
-                        .dynamics()
-                        .and_then(|d| d.ports.iter().position(|q| q.name == proj.port))
-                })
-                .collect()
+            let mut rs: Vec<Route> = Vec::new();
+            for part in &proj.post.parts {
+                let p = part.population.index();
+                let model = &net.models[net.populations[part.population].model];
+                let port = model
+                    .dynamics()
+                    .and_then(|d| d.ports.iter().position(|q| q.name == proj.port));
+                if let (Some(port), false) = (port, rs.iter().any(|r| r.pop == p)) {
+                    rs.push(Route {
+                        start: ex.layout.offsets[p],
+                        end: ex.layout.offsets[p + 1],
+                        pop: p,
+                        port,
+                    });
+                }
+            }
+            rs
         })
         .collect();
     let seed = net.seed;
@@ -323,17 +334,21 @@ pub fn run(input: &Input<'_>, opts: &Options) -> Result<Output, SimError> {
             let g = ex.layout.global(p as usize, i);
             for &(k, row) in &outgoing[g as usize] {
                 let t = &ex.projections[k as usize];
-                for syn in t.row(row as usize) {
-                    let (tp, ti) = ex.layout.local(t.targets[syn]);
-                    let Kind::Neurons(target) = &mut pops[tp].kind else {
+                for route in &routes[k as usize] {
+                    let Kind::Neurons(target) = &mut pops[route.pop].kind else {
                         continue;
                     };
-                    let Some(port) = ports[k as usize][tp] else {
-                        continue;
-                    };
-                    let slot = ((step + t.delays.get(syn) as u64) % target.slots as u64) as usize;
-                    target.input[(port * target.slots + slot) * target.n + ti as usize] +=
-                        t.weights.get(syn) * mult as f64;
+                    let slots = target.slots as u64;
+                    let base = route.port * target.slots;
+                    for syn in t.row(row as usize) {
+                        let g = t.targets[syn];
+                        if g < route.start || g >= route.end {
+                            continue;
+                        }
+                        let slot = ((step + t.delays.get(syn) as u64) % slots) as usize;
+                        target.input[(base + slot) * target.n + (g - route.start) as usize] +=
+                            t.weights.get(syn) * mult as f64;
+                    }
                 }
             }
         }
@@ -343,6 +358,17 @@ pub fn run(input: &Input<'_>, opts: &Options) -> Result<Output, SimError> {
         traces,
         steps: opts.steps,
     })
+}
+
+/// Where a projection delivers into one target population.
+struct Route {
+    /// Global ids `start..end` are this population's.
+    start: u32,
+    end: u32,
+    /// The population.
+    pop: usize,
+    /// The port index in its model.
+    port: usize,
 }
 
 /// Buffers reused across neurons.

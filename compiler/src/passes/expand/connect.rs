@@ -5,7 +5,7 @@
 //! Rows are generated in parallel chunks and appended in order, so the
 //! tables are identical for any thread count.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -73,6 +73,10 @@ struct Cx<'a> {
     proj: &'a Projection,
     pre: Vec<u32>,
     post: Vec<u32>,
+    /// Where each global id sits in `pre` / `post`, for excluding autapses
+    /// (empty when the connector allows them).
+    pre_index: HashMap<u32, u32>,
+    post_index: HashMap<u32, u32>,
     weight: ValueGen<'a>,
     delay: ValueGen<'a>,
     dt: f64,
@@ -118,9 +122,17 @@ impl Cx<'_> {
         if autapses {
             return None;
         }
-        let me = self.pre[row];
-        self.post.iter().position(|&g| g == me).map(|j| j as u32)
+        self.post_index.get(&self.pre[row]).copied()
     }
+}
+
+/// Position of each neuron in a selection (its first, if listed twice).
+fn positions(ids: &[u32]) -> HashMap<u32, u32> {
+    let mut m = HashMap::with_capacity(ids.len());
+    for (k, &g) in ids.iter().enumerate() {
+        m.entry(g).or_insert(k as u32);
+    }
+    m
 }
 
 /// Expands projection `id`.
@@ -131,12 +143,45 @@ pub fn table(
     id: ProjectionId,
 ) -> Result<SynapseTable, ExpandError> {
     let proj = &net.projections[id];
+    let pre = selection_ids(layout, &proj.pre);
+    let post = selection_ids(layout, &proj.post);
+    let no_autapses = matches!(
+        &proj.connector,
+        Connector::AllToAll { autapses: false }
+            | Connector::FixedProbability {
+                autapses: false,
+                ..
+            }
+            | Connector::FixedNumberPre {
+                autapses: false,
+                ..
+            }
+            | Connector::FixedNumberPost {
+                autapses: false,
+                ..
+            }
+            | Connector::FixedTotalNumber {
+                autapses: false,
+                ..
+            }
+            | Connector::DistanceDependent {
+                autapses: false,
+                ..
+            }
+    );
+    let (pre_index, post_index) = if no_autapses {
+        (positions(&pre), positions(&post))
+    } else {
+        Default::default()
+    };
     let cx = Cx {
         net,
         id,
         proj,
-        pre: selection_ids(layout, &proj.pre),
-        post: selection_ids(layout, &proj.post),
+        pre,
+        post,
+        pre_index,
+        post_index,
         weight: ValueGen { spec: &proj.weight },
         delay: ValueGen { spec: &proj.delay },
         dt: net.timestep,
@@ -355,7 +400,7 @@ fn by_columns(cx: &Cx<'_>, n: u64, autapses: bool, multapses: bool) -> Vec<Vec<S
             let skip = if autapses {
                 None
             } else {
-                cx.pre.iter().position(|&g| g == me).map(|i| i as u64)
+                cx.pre_index.get(&me).map(|&i| i as u64)
             };
             let avail = n_pre - u64::from(skip.is_some());
             let map = |x: u64| match skip {
