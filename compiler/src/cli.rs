@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diag::{self, render_human, render_json, ColorChoice};
-use crate::driver::{compile_file, expand_network, simulate, Compilation, Override};
+use crate::driver::{compile_file, expand_network, simulate_with_progress, Compilation, Override};
 use crate::fmt;
 use spikec_ir::{print_network, validate};
 
@@ -96,6 +96,9 @@ enum Command {
         /// Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
+        /// Draw a spike raster with population rates to this SVG file.
+        #[arg(long, value_name = "FILE.svg")]
+        plot: Option<PathBuf>,
         /// `jit` compiles each population's update with cranelift; `interp`
         /// is the reference interpreter. Both give bit-identical results.
         #[arg(long, value_enum, default_value = "jit")]
@@ -262,7 +265,19 @@ pub fn run(
             out: dir,
             threads,
             engine,
+            plot,
         } => {
+            if let Some(p) = plot
+                .as_ref()
+                .filter(|p| p.extension().is_none_or(|e| e != "svg"))
+            {
+                let _ = writeln!(
+                    out.stderr,
+                    "error: --plot {}: only SVG plots are supported (name the file `.svg`)",
+                    p.display()
+                );
+                return EXIT_USAGE;
+            }
             let engine = match engine {
                 EngineArg::Jit => spikec_sim::Engine::Jit,
                 EngineArg::Interp => spikec_sim::Engine::Interp,
@@ -275,7 +290,34 @@ pub fn run(
                 }
             };
             let (c, (_, run), secs) = match run_stage(&mut out, &file, &set, threads, |net| {
-                simulate(net, duration, engine)
+                let start = std::time::Instant::now();
+                let mut bar: Option<indicatif::ProgressBar> = None;
+                // A bar only on a terminal, and only once the run has taken
+                // more than a second.
+                let mut progress = |done: u64, total: u64| {
+                    if !is_tty || start.elapsed().as_secs_f64() < 1.0 {
+                        return;
+                    }
+                    let b = bar.get_or_insert_with(|| {
+                        let b = indicatif::ProgressBar::with_draw_target(
+                            Some(total),
+                            indicatif::ProgressDrawTarget::stderr(),
+                        );
+                        b.set_style(
+                            indicatif::ProgressStyle::with_template(
+                                "{bar:40} {percent:>3}% {eta} left",
+                            )
+                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                        );
+                        b
+                    });
+                    b.set_position(done);
+                };
+                let r = simulate_with_progress(net, duration, engine, &mut progress);
+                if let Some(b) = bar {
+                    b.finish_and_clear();
+                }
+                r
             }) {
                 Ok(r) => r,
                 Err(code) => return code,
@@ -288,6 +330,12 @@ pub fn run(
                         "error: cannot write to `{}`: {e}",
                         dir.display()
                     );
+                    return EXIT_USAGE;
+                }
+            }
+            if let Some(p) = &plot {
+                if let Err(e) = crate::sim_out::plot_svg(p, net, &run) {
+                    let _ = writeln!(out.stderr, "error: cannot draw `{}`: {e}", p.display());
                     return EXIT_USAGE;
                 }
             }

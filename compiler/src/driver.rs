@@ -118,6 +118,16 @@ pub fn simulate(
     duration: f64,
     engine: spikec_sim::Engine,
 ) -> Result<(Expanded, spikec_sim::Output), Vec<Diagnostic>> {
+    simulate_with_progress(net, duration, engine, &mut |_, _| {})
+}
+
+/// [`simulate`], reporting (steps done, steps in all) as it goes.
+pub fn simulate_with_progress(
+    net: &Network,
+    duration: f64,
+    engine: spikec_sim::Engine,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Expanded, spikec_sim::Output), Vec<Diagnostic>> {
     let valid = valid(net)?;
     let expanded = expand_valid(&valid)?;
     let programs: Vec<_> = net.models.iter().map(|(_, m)| odes::program(m)).collect();
@@ -144,7 +154,12 @@ pub fn simulate(
     };
     // The driver built programs and propagators for exactly this network,
     // so a mismatch is a compiler bug, reported as such.
-    let out = spikec_sim::run(&input, &spikec_sim::Options { steps, engine }).map_err(|e| {
+    let out = spikec_sim::run_with_progress(
+        &input,
+        &spikec_sim::Options { steps, engine },
+        &mut |done| progress(done, steps),
+    )
+    .map_err(|e| {
         vec![
             Diagnostic::error("E0000", format!("internal compiler error: {e}")).help(
                 "this is a bug in spikec, not in the network: please report it with the .snn file",

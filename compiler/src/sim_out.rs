@@ -48,7 +48,31 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// Writes `spikes.csv` and one CSV per recorded state variable.
+/// Writes a 2-D `f64` array as NumPy `.npy`.
+fn write_npy(
+    path: &Path,
+    rows: u64,
+    cols: u64,
+    values: impl IntoIterator<Item = f64>,
+) -> std::io::Result<()> {
+    use npyz::WriterBuilder;
+    let tmp = path.with_extension("partial");
+    {
+        let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let mut w = npyz::WriteOptions::<f64>::new()
+            .default_dtype()
+            .shape(&[rows, cols])
+            .writer(file)
+            .begin_nd()?;
+        w.extend(values)?;
+        w.finish()?;
+    }
+    std::fs::rename(&tmp, path)
+}
+
+/// Writes `spikes.csv` and one CSV per recorded state variable, and the
+/// same as NumPy arrays: `spikes.POP.npy` (rows of neuron, time_ms) and
+/// one `.npy` per trace (rows of time_ms then the columns).
 pub fn write_outputs(dir: &Path, net: &Network, run: &Output) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let names: Vec<&str> = net
@@ -68,6 +92,27 @@ pub fn write_outputs(dir: &Path, net: &Network, run: &Output) -> std::io::Result
         );
     }
     write_atomically(&dir.join("spikes.csv"), &csv)?;
+    for (p, name) in names.iter().enumerate() {
+        let mine: Vec<&spikec_sim::Spike> = run
+            .spikes
+            .iter()
+            .filter(|s| s.population as usize == p)
+            .collect();
+        if !mine.is_empty() {
+            let values = mine.iter().flat_map(|s| {
+                [
+                    s.neuron as f64,
+                    step_end(s.step, h).parse().unwrap_or(f64::NAN),
+                ]
+            });
+            write_npy(
+                &dir.join(format!("spikes.{name}.npy")),
+                mine.len() as u64,
+                2,
+                values,
+            )?;
+        }
+    }
     for t in &run.traces {
         let rec = &net.records[t.record];
         let var = match &rec.what {
@@ -175,6 +220,115 @@ pub fn summary(net: &Network, run: &Output, secs: f64) -> String {
         format_number(h)
     );
     out
+}
+
+/// Draws a spike raster (recorded neurons, populations stacked) above the
+/// population rates in 5 ms bins, as SVG.
+pub fn plot_svg(path: &Path, net: &Network, run: &Output) -> Result<(), String> {
+    use plotters::prelude::*;
+    let h = net.timestep;
+    let t_end = run.steps as f64 * h;
+    let names: Vec<&str> = net
+        .populations
+        .iter()
+        .map(|(_, p)| p.name.as_str())
+        .collect();
+    // Stack populations: each recorded population gets a band of rows.
+    let mut offset = vec![0u32; names.len()];
+    let mut rows = 0u32;
+    for (p, (_, pop)) in net.populations.iter().enumerate() {
+        if run.spikes.iter().any(|s| s.population as usize == p) {
+            offset[p] = rows;
+            rows += pop.size;
+        }
+    }
+    let tmp = path.with_extension("partial.svg");
+    {
+        let root = SVGBackend::new(&tmp, (1000, 700)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let (top, bottom) = root.split_vertically(480);
+        let mut raster = ChartBuilder::on(&top)
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..t_end, 0u32..rows.max(1))
+            .map_err(|e| e.to_string())?;
+        raster
+            .configure_mesh()
+            .x_desc("time (ms)")
+            .y_desc("neuron")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let colors = [BLUE, RED, GREEN, MAGENTA, CYAN, BLACK];
+        for (p, name) in names.iter().enumerate() {
+            let color = colors[p % colors.len()];
+            let points: Vec<(f64, u32)> = run
+                .spikes
+                .iter()
+                .filter(|s| s.population as usize == p)
+                .map(|s| ((s.step + 1) as f64 * h, offset[p] + s.neuron))
+                .collect();
+            if points.is_empty() {
+                continue;
+            }
+            raster
+                .draw_series(
+                    points
+                        .into_iter()
+                        .map(|(t, n)| Circle::new((t, n), 1, color.filled())),
+                )
+                .map_err(|e| e.to_string())?
+                .label(*name)
+                .legend(move |(x, y)| Circle::new((x, y), 3, color.filled()));
+        }
+        raster
+            .configure_series_labels()
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let bin = 5.0f64.max(h);
+        let nbins = ((t_end / bin).ceil() as usize).max(1);
+        let mut rates: Vec<Vec<f64>> = vec![vec![0.0; nbins]; names.len()];
+        for s in &run.spikes {
+            let b = (((s.step + 1) as f64 * h / bin) as usize).min(nbins - 1);
+            rates[s.population as usize][b] += 1.0;
+        }
+        let counts: Vec<u32> = net.populations.iter().map(|(_, p)| p.size).collect();
+        let max_rate = rates
+            .iter()
+            .zip(&counts)
+            .flat_map(|(r, n)| r.iter().map(move |c| c / (*n as f64) / (bin / 1000.0)))
+            .fold(1.0f64, f64::max);
+        let mut chart = ChartBuilder::on(&bottom)
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..t_end, 0.0..max_rate * 1.1)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("time (ms)")
+            .y_desc("rate (Hz)")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (p, r) in rates.iter().enumerate() {
+            if r.iter().all(|c| *c == 0.0) {
+                continue;
+            }
+            let color = colors[p % colors.len()];
+            let n = counts[p] as f64;
+            chart
+                .draw_series(LineSeries::new(
+                    r.iter()
+                        .enumerate()
+                        .map(|(b, c)| ((b as f64 + 0.5) * bin, c / n / (bin / 1000.0))),
+                    color,
+                ))
+                .map_err(|e| e.to_string())?;
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    std::fs::rename(&tmp, path).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

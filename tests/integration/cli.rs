@@ -163,4 +163,45 @@ fn sim_writes_sorted_spikes_and_a_summary() {
         run(&["sim", "dsl-examples/cuba.snn", "--duration", "5 mV"]).0,
         2
     );
+    // The same spikes as NumPy arrays, one per population: rows of (neuron, time).
+    for pop in ["E", "I"] {
+        let npy = std::fs::read(dir.join(format!("spikes.{pop}.npy"))).unwrap();
+        let n = rows.iter().filter(|r| r.1 == pop).count();
+        let header = String::from_utf8_lossy(&npy[10..80]).into_owned();
+        assert!(
+            npy.starts_with(b"\x93NUMPY") && header.contains(&format!("'shape': ({n}, 2")),
+            "{header}"
+        );
+    }
+}
+
+#[test]
+fn sim_plots_svg_only() {
+    let svg = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("raster.svg");
+    let (code, _, err) = run(&[
+        "sim",
+        "dsl-examples/izhikevich.snn",
+        "--duration",
+        "20 ms",
+        "--plot",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.contains("<svg") && text.contains("rate (Hz)") && text.contains("<circle"),
+        "not a raster"
+    );
+    assert_eq!(
+        run(&[
+            "sim",
+            "dsl-examples/izhikevich.snn",
+            "--duration",
+            "20 ms",
+            "--plot",
+            "x.png"
+        ])
+        .0,
+        2
+    );
 }

@@ -67,6 +67,16 @@ struct Pop<'a> {
 
 /// Runs the network for `opts.steps` steps.
 pub fn run(input: &Input<'_>, opts: &Options) -> Result<Output, SimError> {
+    run_with_progress(input, opts, &mut |_| {})
+}
+
+/// [`run`], calling `progress` with the number of steps done every 1000
+/// steps (for a progress bar).
+pub fn run_with_progress(
+    input: &Input<'_>,
+    opts: &Options,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Output, SimError> {
     let net = input.net.network();
     let ex = input.expanded;
     let h = net.timestep;
@@ -257,6 +267,9 @@ pub fn run(input: &Input<'_>, opts: &Options) -> Result<Output, SimError> {
     let mut fired: Vec<(u32, u32, u32)> = Vec::new();
     let mut scratch = Scratch::default();
     for step in 0..opts.steps {
+        if step % 1000 == 0 {
+            progress(step);
+        }
         fired.clear();
         let t0 = step as f64 * h;
         let t1 = (step + 1) as f64 * h;

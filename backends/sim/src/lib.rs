@@ -28,7 +28,7 @@ mod interp;
 mod philox;
 mod sparsity;
 
-pub use interp::run;
+pub use interp::{run, run_with_progress};
 pub use jit::Ctx as JitCtx;
 
 use spikec_ir::expanded::Expanded;
