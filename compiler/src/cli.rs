@@ -103,6 +103,10 @@ enum Command {
         /// is the reference interpreter. Both give bit-identical results.
         #[arg(long, value_enum, default_value = "jit")]
         engine: EngineArg,
+        /// Arithmetic of the neuron updates: `f64` (reference), `f32`, or
+        /// `s1615` (SpiNNaker's 16.15 fixed point, rounded to nearest).
+        #[arg(long, value_enum, default_value = "f64")]
+        precision: PrecisionArg,
     },
     /// Expand connectivity and report synapse counts and memory per projection.
     #[command(after_help = "Example:\n  spikec stats dsl-examples/microcircuit.snn --threads 2")]
@@ -123,6 +127,16 @@ enum Command {
         /// The code, e.g. E0020 or W0003.
         code: String,
     },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PrecisionArg {
+    /// IEEE double precision.
+    F64,
+    /// IEEE single precision.
+    F32,
+    /// Signed 16.15 fixed point.
+    S1615,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -266,7 +280,13 @@ pub fn run(
             threads,
             engine,
             plot,
+            precision,
         } => {
+            let precision = match precision {
+                PrecisionArg::F64 => spikec_ir::eval::Precision::F64,
+                PrecisionArg::F32 => spikec_ir::eval::Precision::F32,
+                PrecisionArg::S1615 => spikec_ir::eval::Precision::S1615,
+            };
             if let Some(p) = plot
                 .as_ref()
                 .filter(|p| p.extension().is_none_or(|e| e != "svg"))
@@ -313,7 +333,7 @@ pub fn run(
                     });
                     b.set_position(done);
                 };
-                let r = simulate_with_progress(net, duration, engine, &mut progress);
+                let r = simulate_with_progress(net, duration, engine, precision, &mut progress);
                 if let Some(b) = bar {
                     b.finish_and_clear();
                 }

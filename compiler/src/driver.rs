@@ -10,6 +10,7 @@ pub use crate::front::lower::network::Override;
 use crate::front::lower::{library, network};
 use crate::passes::expand::{expand, ExpandError};
 use crate::passes::odes;
+use spikec_ir::eval::Precision;
 use spikec_ir::expanded::Expanded;
 use spikec_ir::network::Network;
 use spikec_ir::valid::{SelectionRef, ValueRef};
@@ -117,8 +118,9 @@ pub fn simulate(
     net: &Network,
     duration: f64,
     engine: spikec_sim::Engine,
+    precision: Precision,
 ) -> Result<(Expanded, spikec_sim::Output), Vec<Diagnostic>> {
-    simulate_with_progress(net, duration, engine, &mut |_, _| {})
+    simulate_with_progress(net, duration, engine, precision, &mut |_, _| {})
 }
 
 /// [`simulate`], reporting (steps done, steps in all) as it goes.
@@ -126,6 +128,7 @@ pub fn simulate_with_progress(
     net: &Network,
     duration: f64,
     engine: spikec_sim::Engine,
+    precision: Precision,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(Expanded, spikec_sim::Output), Vec<Diagnostic>> {
     let valid = valid(net)?;
@@ -156,7 +159,11 @@ pub fn simulate_with_progress(
     // so a mismatch is a compiler bug, reported as such.
     let out = spikec_sim::run_with_progress(
         &input,
-        &spikec_sim::Options { steps, engine },
+        &spikec_sim::Options {
+            steps,
+            engine,
+            precision,
+        },
         &mut |done| progress(done, steps),
     )
     .map_err(|e| {

@@ -12,27 +12,77 @@ pub trait Leaves {
     fn leaf(&self, arena: &ExprArena, kind: &ExprKind) -> f64;
 }
 
+/// The number format arithmetic is carried out in. Every result of an
+/// arithmetic operation or function is rounded to it, so `f64` arithmetic
+/// followed by rounding emulates the format exactly (for `f32`, `f64` holds
+/// every exact sum and product of two `f32`s, so the one rounding is the
+/// `f32` operation's).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Precision {
+    /// IEEE double precision (the reference).
+    #[default]
+    F64,
+    /// IEEE single precision.
+    F32,
+    /// SpiNNaker's signed 16.15 fixed point (`accum`): multiples of 2^-15
+    /// in [-65536, 65536), rounded to nearest (ties away from zero) and
+    /// saturated.
+    S1615,
+}
+
+impl Precision {
+    /// Rounds `x` to the format.
+    pub fn round(self, x: f64) -> f64 {
+        match self {
+            Precision::F64 => x,
+            Precision::F32 => x as f32 as f64,
+            Precision::S1615 => {
+                if x.is_nan() {
+                    return 0.0;
+                }
+                let scaled = (x * 32768.0).round();
+                scaled.clamp(-2147483648.0, 2147483647.0) / 32768.0
+            }
+        }
+    }
+
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F64 => "f64",
+            Precision::F32 => "f32",
+            Precision::S1615 => "s1615",
+        }
+    }
+}
+
 /// Evaluates `e`; booleans are 1.0 (true) and 0.0 (false).
 pub fn eval(arena: &ExprArena, e: ExprId, leaves: &impl Leaves) -> f64 {
+    eval_in(arena, e, leaves, Precision::F64)
+}
+
+/// Evaluates `e` with every arithmetic result rounded to `q`.
+pub fn eval_in(arena: &ExprArena, e: ExprId, leaves: &impl Leaves, q: Precision) -> f64 {
     let node = &arena[e];
     let b = |x: bool| if x { 1.0 } else { 0.0 };
+    let eval = |e: ExprId| eval_in(arena, e, leaves, q);
     match &node.kind {
-        ExprKind::Const(v) => *v,
+        ExprKind::Const(v) => q.round(*v),
         ExprKind::Bool(x) => b(*x),
-        ExprKind::Neg(a) => -eval(arena, *a, leaves),
-        ExprKind::Not(a) => b(eval(arena, *a, leaves) == 0.0),
+        ExprKind::Neg(a) => -eval(*a),
+        ExprKind::Not(a) => b(eval(*a) == 0.0),
         ExprKind::Binary(op, x, y) => {
-            let (x, y) = (eval(arena, *x, leaves), eval(arena, *y, leaves));
-            match op {
+            let (x, y) = (eval(*x), eval(*y));
+            q.round(match op {
                 BinaryOp::Add => x + y,
                 BinaryOp::Sub => x - y,
                 BinaryOp::Mul => x * y,
                 BinaryOp::Div => x / y,
                 BinaryOp::Pow => pow(x, y),
-            }
+            })
         }
         ExprKind::Compare(op, x, y) => {
-            let (x, y) = (eval(arena, *x, leaves), eval(arena, *y, leaves));
+            let (x, y) = (eval(*x), eval(*y));
             b(match op {
                 CmpOp::Gt => x > y,
                 CmpOp::Ge => x >= y,
@@ -43,17 +93,17 @@ pub fn eval(arena: &ExprArena, e: ExprId, leaves: &impl Leaves) -> f64 {
             })
         }
         ExprKind::Logic(op, x, y) => {
-            let x = eval(arena, *x, leaves) != 0.0;
+            let x = eval(*x) != 0.0;
             // Both sides are evaluated: expressions have no side effects.
-            let y = eval(arena, *y, leaves) != 0.0;
+            let y = eval(*y) != 0.0;
             b(match op {
                 LogicOp::And => x && y,
                 LogicOp::Or => x || y,
             })
         }
         ExprKind::Call(f, args) => {
-            let vals: Vec<f64> = args.iter().map(|a| eval(arena, *a, leaves)).collect();
-            f.eval(&vals)
+            let vals: Vec<f64> = args.iter().map(|a| eval(*a)).collect();
+            q.round(f.eval(&vals))
         }
         leaf => leaves.leaf(arena, leaf),
     }
@@ -92,6 +142,8 @@ pub struct NeuronLeaves<'a> {
     pub states: &'a [f64],
     /// Simulation time (ms).
     pub time: f64,
+    /// The arithmetic of `let` definitions evaluated through these leaves.
+    pub precision: Precision,
 }
 
 impl Leaves for NeuronLeaves<'_> {
@@ -99,7 +151,7 @@ impl Leaves for NeuronLeaves<'_> {
         match kind {
             ExprKind::Param(h) => self.params[h.index()].get(self.neuron),
             ExprKind::State(h) => self.states.get(h.index()).copied().unwrap_or(f64::NAN),
-            ExprKind::Let(l) => eval(arena, self.model.lets[*l].value, self),
+            ExprKind::Let(l) => eval_in(arena, self.model.lets[*l].value, self, self.precision),
             ExprKind::Time => self.time,
             _ => f64::NAN,
         }

@@ -1,11 +1,16 @@
-//! The JIT against the reference interpreter: in f64 they must agree bit
-//! for bit (spikes and every recorded state value) on every example and on
-//! randomly generated networks.
+//! The JIT against the reference interpreter: in every precision they must
+//! agree bit for bit (spikes and every recorded state value) on every
+//! example and on randomly generated networks.
 
 use spikec::driver::{compile_source, simulate, Override};
+use spikec_ir::eval::Precision;
 use spikec_sim::{Engine, Output};
 
 fn both(name: &str, src: &str, set: &[Override], ms: f64) -> (Output, Output) {
+    both_in(name, src, set, ms, Precision::F64)
+}
+
+fn both_in(name: &str, src: &str, set: &[Override], ms: f64, q: Precision) -> (Output, Output) {
     let c = compile_source(name, src.to_string(), set);
     assert!(
         !c.has_errors(),
@@ -14,7 +19,7 @@ fn both(name: &str, src: &str, set: &[Override], ms: f64) -> (Output, Output) {
     );
     let net = c.network.unwrap();
     let run = |e| {
-        simulate(&net, ms, e)
+        simulate(&net, ms, e, q)
             .unwrap_or_else(|d| panic!("{name}: {d:?}"))
             .1
     };
@@ -197,4 +202,34 @@ fn random_networks_agree_bit_for_bit() {
     }
     // The comparison must have covered networks that actually fire.
     assert!(spiking > 50, "only {spiking} networks fired");
+}
+
+#[test]
+fn reduced_precisions_agree_bit_for_bit_and_stay_in_format() {
+    for q in [Precision::F32, Precision::S1615] {
+        for seed in 0..40 {
+            let src = random_network(seed);
+            let (a, b) = both_in(&format!("random{seed}.snn"), &src, &[], 30.0, q);
+            assert_identical(&format!("{q:?} random network {seed}:\n{src}"), &a, &b);
+            // Every recorded state value is representable in the format.
+            for t in &a.traces {
+                assert!(
+                    t.values
+                        .iter()
+                        .all(|v| q.round(*v).to_bits() == v.to_bits()),
+                    "{q:?} {seed}: value off the format"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn precision_rounding() {
+    assert_eq!(Precision::F32.round(0.1), 0.1f32 as f64);
+    // 16.15: steps of 2^-15, nearest, saturating.
+    assert_eq!(Precision::S1615.round(1.0 / 65536.0 * 3.0), 2.0 / 32768.0);
+    assert_eq!(Precision::S1615.round(-70.000001), -70.0);
+    assert_eq!(Precision::S1615.round(1e9), 65536.0 - 1.0 / 32768.0);
+    assert_eq!(Precision::S1615.round(-1e9), -65536.0);
 }

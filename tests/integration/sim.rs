@@ -9,8 +9,13 @@ fn run(src: &str, ms: f64) -> (spikec_ir::Network, Output) {
     let c = compile_source("inline.snn", src.to_string(), &[]);
     assert!(!c.has_errors(), "{}", crate::support::rendered(&c));
     let net = c.network.unwrap();
-    let (_, out) =
-        simulate(&net, ms, spikec_sim::Engine::Interp).unwrap_or_else(|d| panic!("{d:?}"));
+    let (_, out) = simulate(
+        &net,
+        ms,
+        spikec_sim::Engine::Interp,
+        spikec_ir::eval::Precision::F64,
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
     (net, out)
 }
 
@@ -139,7 +144,13 @@ fn cuba_fires_at_a_plausible_rate() {
         }],
     );
     let net = c.network.unwrap();
-    let (_, out) = simulate(&net, 300.0, spikec_sim::Engine::Interp).unwrap();
+    let (_, out) = simulate(
+        &net,
+        300.0,
+        spikec_sim::Engine::Interp,
+        spikec_ir::eval::Precision::F64,
+    )
+    .unwrap();
     let rate = out.spikes.len() as f64 / 800.0 / 0.3;
     assert!((1.0..40.0).contains(&rate), "{rate} Hz");
     // The first 30 ms, as `step population neuron`: pins the interpreter's

@@ -6,7 +6,9 @@ use crate::jit::{self, Compiled, Ctx, Spec};
 use crate::philox::{poisson, Uniforms};
 use crate::sparsity::Sparsity;
 use crate::{Engine, Input, Options, Output, SimError, Spike, Trace};
-use spikec_ir::eval::{eval, NeuronLeaves};
+use std::borrow::Cow;
+
+use spikec_ir::eval::{eval, eval_in, NeuronLeaves, Precision};
 use spikec_ir::expanded::PerNeuron;
 use spikec_ir::model::{Generator, Model, ModelBody};
 use spikec_ir::network::{IndexSet, Recordable};
@@ -16,8 +18,12 @@ use spikec_ir::program::{Integrator, Propagator, Scheme, UpdateProgram};
 struct Neurons<'a> {
     model: &'a Model,
     prog: &'a UpdateProgram,
-    params: &'a [PerNeuron],
-    props: &'a [Propagator],
+    /// Parameters (rounded to the precision).
+    params: Cow<'a, [PerNeuron]>,
+    /// Exact propagators (rounded to the precision).
+    props: Cow<'a, [Propagator]>,
+    /// The arithmetic's precision.
+    q: Precision,
     /// The terms of the exact step both engines keep.
     sparsity: Sparsity,
     n: usize,
@@ -105,6 +111,7 @@ pub fn run_with_progress(
                     neuron: i,
                     states: &[],
                     time: 0.0,
+                    precision: Precision::F64,
                 },
             )
         };
@@ -125,18 +132,46 @@ pub fn run_with_progress(
                     )));
                 }
                 let ns = prog.states;
+                let q = opts.precision;
                 let mut x = vec![0.0; n * ns];
                 for (s, init) in values.init.iter().enumerate() {
                     for i in 0..n {
-                        x[i * ns + s] = init.get(i);
+                        x[i * ns + s] = q.round(init.get(i));
                     }
                 }
+                // Everything the arithmetic reads starts in the precision.
+                let (params, props): (Cow<'_, [PerNeuron]>, Cow<'_, [Propagator]>) =
+                    if q == Precision::F64 {
+                        (Cow::Borrowed(&values.params), Cow::Borrowed(props))
+                    } else {
+                        let r = |v: &[f64]| v.iter().map(|x| q.round(*x)).collect::<Vec<f64>>();
+                        (
+                            values
+                                .params
+                                .iter()
+                                .map(|p| match p {
+                                    PerNeuron::Const(c) => PerNeuron::Const(q.round(*c)),
+                                    PerNeuron::Values(v) => PerNeuron::Values(r(v)),
+                                })
+                                .collect(),
+                            props
+                                .iter()
+                                .map(|p| Propagator {
+                                    p: r(&p.p),
+                                    q: r(&p.q),
+                                    c: r(&p.c),
+                                })
+                                .collect(),
+                        )
+                    };
                 let ports = prog.jumps.len();
+                let sparsity = Sparsity::of(&props);
                 Kind::Neurons(Box::new(Neurons {
                     model,
                     prog,
-                    params: &values.params,
+                    params,
                     props,
+                    q,
                     n,
                     x,
                     refr: vec![0; n],
@@ -151,12 +186,16 @@ pub fn run_with_progress(
                     scales: prog
                         .jumps
                         .iter()
-                        .map(|j| (0..n).map(|i| j.scale.map_or(1.0, |e| per(e, i))).collect())
+                        .map(|j| {
+                            (0..n)
+                                .map(|i| q.round(j.scale.map_or(1.0, |e| per(e, i))))
+                                .collect()
+                        })
                         .collect(),
                     input: vec![0.0; ports * slots[p] * n],
                     slots: slots[p],
                     jit: None,
-                    sparsity: Sparsity::of(props),
+                    sparsity,
                 }))
             }
             ModelBody::Source(Generator::Poisson { rate, start, stop }) => Kind::Poisson {
@@ -359,8 +398,10 @@ pub fn run_with_progress(
                             continue;
                         }
                         let slot = ((step + t.delays.get(syn) as u64) % slots) as usize;
-                        target.input[(base + slot) * target.n + (g - route.start) as usize] +=
-                            t.weights.get(syn) * mult as f64;
+                        let q = target.q;
+                        let cell = &mut target.input
+                            [(base + slot) * target.n + (g - route.start) as usize];
+                        *cell = q.round(*cell + q.round(q.round(t.weights.get(syn)) * mult as f64));
                     }
                 }
             }
@@ -405,10 +446,11 @@ impl Neurons<'_> {
             sparsity: &self.sparsity,
             model: self.model,
             prog: self.prog,
-            params: self.params,
+            params: &self.params,
             scale_consts,
             shared,
             h,
+            precision: self.q,
         };
         let code = jit::compile(&spec)?;
         let params = self
@@ -478,7 +520,7 @@ impl Neurons<'_> {
                     &self.props[i]
                 };
                 self.sparsity
-                    .step(prop, &self.x[base..base + ns], &mut sc.a);
+                    .step(prop, &self.x[base..base + ns], &mut sc.a, self.q);
                 self.x[base..base + ns].copy_from_slice(&sc.a);
             }
             Integrator::Numeric { scheme, rhs } => self.numeric(*scheme, rhs, i, h, t0, sc),
@@ -486,7 +528,10 @@ impl Neurons<'_> {
         for (port, jump) in self.prog.jumps.iter().enumerate() {
             let v = self.input[(port * self.slots + slot) * self.n + i];
             if v != 0.0 {
-                self.x[base + jump.state as usize] += v * self.scales[port][i];
+                let s = base + jump.state as usize;
+                self.x[s] = self
+                    .q
+                    .round(self.x[s] + self.q.round(v * self.scales[port][i]));
             }
         }
         if refractory {
@@ -518,20 +563,22 @@ impl Neurons<'_> {
     fn leaves<'s>(&'s self, i: usize, states: &'s [f64], time: f64) -> NeuronLeaves<'s> {
         NeuronLeaves {
             model: self.model,
-            params: self.params,
+            params: &self.params,
             neuron: i,
             states,
             time,
+            precision: self.q,
         }
     }
 
     /// Evaluates `e` for neuron `i` with its current states at time `t`.
     fn eval_at(&self, e: spikec_ir::expr::ExprId, i: usize, t: f64) -> f64 {
         let ns = self.prog.states;
-        eval(
+        eval_in(
             &self.prog.exprs,
             e,
             &self.leaves(i, &self.x[i * ns..(i + 1) * ns], t),
+            self.q,
         )
     }
 
@@ -547,12 +594,13 @@ impl Neurons<'_> {
     ) {
         let ns = self.prog.states;
         let base = i * ns;
+        let q = self.q;
         let f = |states: &[f64], t: f64, out: &mut Vec<f64>| {
             let leaves = self.leaves(i, states, t);
             out.clear();
             out.extend(
                 rhs.iter()
-                    .map(|r| r.map_or(0.0, |e| eval(&self.prog.exprs, e, &leaves))),
+                    .map(|r| r.map_or(0.0, |e| eval_in(&self.prog.exprs, e, &leaves, q))),
             );
         };
         let x0: Vec<f64> = self.x[base..base + ns].to_vec();
@@ -560,21 +608,30 @@ impl Neurons<'_> {
         match scheme {
             Scheme::ForwardEuler => {
                 f(&x0, t0, k1);
+                let qh = q.round(h);
                 for s in 0..ns {
-                    self.x[base + s] = x0[s] + h * k1[s];
+                    self.x[base + s] = q.round(x0[s] + q.round(qh * k1[s]));
                 }
             }
             Scheme::Rk4 => {
+                // Every operation rounded to the precision, in the order
+                // the JIT performs them.
+                let (qh, half, sixth) = (q.round(h), q.round(h / 2.0), q.round(h / 6.0));
                 let shifted = |k: &[f64], a: f64| -> Vec<f64> {
-                    x0.iter().zip(k).map(|(x, d)| x + a * d).collect()
+                    x0.iter()
+                        .zip(k)
+                        .map(|(x, d)| q.round(x + q.round(a * d)))
+                        .collect()
                 };
                 f(&x0, t0, k1);
-                f(&shifted(k1, h / 2.0), t0 + h / 2.0, k2);
-                f(&shifted(k2, h / 2.0), t0 + h / 2.0, k3);
-                f(&shifted(k3, h), t0 + h, k4);
+                f(&shifted(k1, half), t0 + h / 2.0, k2);
+                f(&shifted(k2, half), t0 + h / 2.0, k3);
+                f(&shifted(k3, qh), t0 + h, k4);
                 for s in 0..ns {
-                    self.x[base + s] =
-                        x0[s] + h / 6.0 * (k1[s] + 2.0 * k2[s] + 2.0 * k3[s] + k4[s]);
+                    let a = q.round(k1[s] + q.round(2.0 * k2[s]));
+                    let a = q.round(a + q.round(2.0 * k3[s]));
+                    let a = q.round(a + k4[s]);
+                    self.x[base + s] = q.round(x0[s] + q.round(sixth * a));
                 }
             }
         }

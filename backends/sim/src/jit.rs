@@ -18,6 +18,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
 
+use spikec_ir::eval::Precision;
 use spikec_ir::expanded::PerNeuron;
 use spikec_ir::expr::{BinaryOp, CmpOp, ExprArena, ExprId, ExprKind, Func, LogicOp};
 use spikec_ir::model::Model;
@@ -78,6 +79,10 @@ extern "C" fn helper_pow(a: f64, b: f64) -> f64 {
     spikec_ir::eval::pow(a, b)
 }
 
+extern "C" fn helper_s1615(x: f64) -> f64 {
+    Precision::S1615.round(x)
+}
+
 /// A compiled population update.
 pub struct Compiled {
     _module: JITModule,
@@ -111,6 +116,9 @@ pub struct Spec<'a> {
     pub sparsity: &'a crate::sparsity::Sparsity,
     /// Timestep.
     pub h: f64,
+    /// Arithmetic precision: every result is rounded to it, as the
+    /// interpreter does.
+    pub precision: Precision,
 }
 
 /// Compiles a population's update; `None` if code generation fails (the
@@ -131,6 +139,7 @@ pub fn compile(spec: &Spec<'_>) -> Result<Compiled, String> {
     let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
     jb.symbol("spikec_func", helper_func as *const u8);
     jb.symbol("spikec_pow", helper_pow as *const u8);
+    jb.symbol("spikec_s1615", helper_s1615 as *const u8);
     let mut module = JITModule::new(jb);
     let ptr = module.target_config().pointer_type();
 
@@ -149,6 +158,12 @@ pub fn compile(spec: &Spec<'_>) -> Result<Compiled, String> {
     let fid_func = module
         .declare_function("spikec_func", Linkage::Import, &sig_func)
         .map_err(|e| e.to_string())?;
+    let mut sig_round = Signature::new(module.isa().default_call_conv());
+    sig_round.params.push(AbiParam::new(types::F64));
+    sig_round.returns.push(AbiParam::new(types::F64));
+    let fid_round = module
+        .declare_function("spikec_s1615", Linkage::Import, &sig_round)
+        .map_err(|e| e.to_string())?;
     let fid_pow = module
         .declare_function("spikec_pow", Linkage::Import, &sig_pow)
         .map_err(|e| e.to_string())?;
@@ -163,6 +178,7 @@ pub fn compile(spec: &Spec<'_>) -> Result<Compiled, String> {
         let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
         let func_ref = module.declare_func_in_func(fid_func, b.func);
         let pow_ref = module.declare_func_in_func(fid_pow, b.func);
+        let round_ref = module.declare_func_in_func(fid_round, b.func);
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
@@ -220,6 +236,7 @@ pub fn compile(spec: &Spec<'_>) -> Result<Compiled, String> {
             spec,
             func_ref,
             pow_ref,
+            round_ref,
             i,
             param_ptrs,
             ptr,
@@ -281,6 +298,7 @@ struct Gen<'a, 's> {
     spec: &'s Spec<'s>,
     func_ref: cranelift_codegen::ir::FuncRef,
     pow_ref: cranelift_codegen::ir::FuncRef,
+    round_ref: cranelift_codegen::ir::FuncRef,
     /// The neuron index.
     i: Value,
     param_ptrs: Vec<Option<Value>>,
@@ -293,6 +311,41 @@ struct Gen<'a, 's> {
 impl Gen<'_, '_> {
     fn f(&mut self, v: f64) -> Value {
         self.b.ins().f64const(v)
+    }
+
+    /// A constant of the arithmetic, already in the precision.
+    fn fq(&mut self, v: f64) -> Value {
+        let v = self.spec.precision.round(v);
+        self.f(v)
+    }
+
+    /// Rounds a result to the precision, as `Precision::round` does.
+    fn rnd(&mut self, v: Value) -> Value {
+        match self.spec.precision {
+            Precision::F64 => v,
+            Precision::F32 => {
+                let s = self.b.ins().fdemote(types::F32, v);
+                self.b.ins().fpromote(types::F64, s)
+            }
+            Precision::S1615 => {
+                let call = self.b.ins().call(self.round_ref, &[v]);
+                self.b.inst_results(call)[0]
+            }
+        }
+    }
+
+    /// `a + b`, `a - b`, `a * b` rounded to the precision.
+    fn add(&mut self, a: Value, b: Value) -> Value {
+        let r = self.b.ins().fadd(a, b);
+        self.rnd(r)
+    }
+    fn sub(&mut self, a: Value, b: Value) -> Value {
+        let r = self.b.ins().fsub(a, b);
+        self.rnd(r)
+    }
+    fn mul(&mut self, a: Value, b: Value) -> Value {
+        let r = self.b.ins().fmul(a, b);
+        self.rnd(r)
     }
 
     /// `&base[index * 8 + off]` as f64.
@@ -317,7 +370,7 @@ impl Gen<'_, '_> {
     /// Code for an expression with the given state values and time.
     fn expr(&mut self, arena: &ExprArena, e: ExprId, x: &[Value], t: Value) -> Value {
         match &arena[e].kind {
-            ExprKind::Const(v) => self.f(*v),
+            ExprKind::Const(v) => self.fq(*v),
             ExprKind::Bool(v) => self.f(if *v { 1.0 } else { 0.0 }),
             ExprKind::Param(h) => {
                 match (&self.spec.params[h.index()], self.param_ptrs[h.index()]) {
@@ -351,7 +404,7 @@ impl Gen<'_, '_> {
             }
             ExprKind::Binary(op, a, c) => {
                 let (a, c) = (self.expr(arena, *a, x, t), self.expr(arena, *c, x, t));
-                match op {
+                let r = match op {
                     BinaryOp::Add => self.b.ins().fadd(a, c),
                     BinaryOp::Sub => self.b.ins().fsub(a, c),
                     BinaryOp::Mul => self.b.ins().fmul(a, c),
@@ -360,7 +413,8 @@ impl Gen<'_, '_> {
                         let call = self.b.ins().call(self.pow_ref, &[a, c]);
                         self.b.inst_results(call)[0]
                     }
-                }
+                };
+                self.rnd(r)
             }
             ExprKind::Compare(op, a, c) => {
                 let (a, c) = (self.expr(arena, *a, x, t), self.expr(arena, *c, x, t));
@@ -395,7 +449,8 @@ impl Gen<'_, '_> {
                 let a = vals.first().copied().unwrap_or_else(|| self.f(f64::NAN));
                 let c = vals.get(1).copied().unwrap_or_else(|| self.f(f64::NAN));
                 let call = self.b.ins().call(self.func_ref, &[idv, a, c]);
-                self.b.inst_results(call)[0]
+                let r = self.b.inst_results(call)[0];
+                self.rnd(r)
             }
         }
     }
@@ -469,13 +524,7 @@ impl Gen<'_, '_> {
                 };
                 let sp = self.spec.sparsity;
                 let dx: Vec<Value> = (0..ns)
-                    .map(|c| {
-                        if sp.c[c] {
-                            self.b.ins().fsub(x[c], cv[c])
-                        } else {
-                            x[c]
-                        }
-                    })
+                    .map(|c| if sp.c[c] { self.sub(x[c], cv[c]) } else { x[c] })
                     .collect();
                 let mut nx = Vec::with_capacity(ns);
                 for r in 0..ns {
@@ -483,45 +532,49 @@ impl Gen<'_, '_> {
                     let mut dev: Option<Value> = None;
                     for c in 0..ns {
                         if sp.p[r * ns + c] {
-                            let term = self.b.ins().fmul(pv[r * ns + c], dx[c]);
+                            let term = self.mul(pv[r * ns + c], dx[c]);
                             dev = Some(match dev {
-                                Some(d) => self.b.ins().fadd(d, term),
+                                Some(d) => self.add(d, term),
                                 None => term,
                             });
                         }
                     }
                     let mut v = dev.unwrap_or_else(|| self.f(-0.0));
                     if sp.c[r] {
-                        v = self.b.ins().fadd(v, cv[r]);
+                        v = self.add(v, cv[r]);
                     }
                     if sp.q[r] {
-                        v = self.b.ins().fadd(v, qv[r]);
+                        v = self.add(v, qv[r]);
                     }
                     nx.push(v);
                 }
                 x = nx;
             }
             Integrator::Numeric { scheme, rhs } => {
-                let hv = self.f(h);
+                // Arithmetic constants in the precision; times in f64, as the
+                // interpreter computes them.
+                let hq = self.fq(h);
                 match scheme {
                     Scheme::ForwardEuler => {
                         let k1 = self.rhs(rhs, &x, t0);
                         x = (0..ns)
                             .map(|s| {
-                                let d = self.b.ins().fmul(hv, k1[s]);
-                                self.b.ins().fadd(x[s], d)
+                                let d = self.mul(hq, k1[s]);
+                                self.add(x[s], d)
                             })
                             .collect();
                     }
                     Scheme::Rk4 => {
-                        let half = self.f(h / 2.0);
-                        let t_half = self.b.ins().fadd(t0, half);
-                        let t_full = self.b.ins().fadd(t0, hv);
+                        let half = self.fq(h / 2.0);
+                        let half_t = self.f(h / 2.0);
+                        let full_t = self.f(h);
+                        let t_half = self.b.ins().fadd(t0, half_t);
+                        let t_full = self.b.ins().fadd(t0, full_t);
                         let shift = |g: &mut Self, k: &[Value], a: Value| -> Vec<Value> {
                             (0..ns)
                                 .map(|s| {
-                                    let d = g.b.ins().fmul(a, k[s]);
-                                    g.b.ins().fadd(x[s], d)
+                                    let d = g.mul(a, k[s]);
+                                    g.add(x[s], d)
                                 })
                                 .collect()
                         };
@@ -530,19 +583,19 @@ impl Gen<'_, '_> {
                         let k2 = self.rhs(rhs, &x2, t_half);
                         let x3 = shift(self, &k2, half);
                         let k3 = self.rhs(rhs, &x3, t_half);
-                        let x4 = shift(self, &k3, hv);
+                        let x4 = shift(self, &k3, hq);
                         let k4 = self.rhs(rhs, &x4, t_full);
-                        let sixth = self.f(h / 6.0);
+                        let sixth = self.fq(h / 6.0);
                         let two = self.f(2.0);
                         x = (0..ns)
                             .map(|s| {
-                                let a = self.b.ins().fmul(two, k2[s]);
-                                let a = self.b.ins().fadd(k1[s], a);
-                                let c = self.b.ins().fmul(two, k3[s]);
-                                let a = self.b.ins().fadd(a, c);
-                                let a = self.b.ins().fadd(a, k4[s]);
-                                let d = self.b.ins().fmul(sixth, a);
-                                self.b.ins().fadd(x[s], d)
+                                let a = self.mul(two, k2[s]);
+                                let a = self.add(k1[s], a);
+                                let c = self.mul(two, k3[s]);
+                                let a = self.add(a, c);
+                                let a = self.add(a, k4[s]);
+                                let d = self.mul(sixth, a);
+                                self.add(x[s], d)
                             })
                             .collect();
                     }
@@ -562,8 +615,8 @@ impl Gen<'_, '_> {
                 _ => self.f(f64::NAN),
             };
             let s = jump.state as usize;
-            let add = self.b.ins().fmul(v, scale);
-            let added = self.b.ins().fadd(x[s], add);
+            let add = self.mul(v, scale);
+            let added = self.add(x[s], add);
             let z = self.f(0.0);
             let nonzero = self.b.ins().fcmp(FloatCC::NotEqual, v, z);
             x[s] = self.b.ins().select(nonzero, added, x[s]);

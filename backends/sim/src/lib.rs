@@ -65,6 +65,8 @@ pub struct Options {
     pub steps: u64,
     /// The engine.
     pub engine: Engine,
+    /// The arithmetic of the neuron updates and synaptic input.
+    pub precision: spikec_ir::eval::Precision,
 }
 
 /// A spike: population index, neuron index in it, and the step whose end

@@ -4,6 +4,7 @@
 //! a propagator whose states do not feed back, a zero input offset), so
 //! leaving it out changes nothing but the sign of a zero.
 
+use spikec_ir::eval::Precision;
 use spikec_ir::program::Propagator;
 
 /// The terms of `x <- P (x - c) + c + q` that are nonzero for some neuron.
@@ -32,24 +33,28 @@ impl Sparsity {
 
     /// One step for one neuron, with the interpreter's order of operations:
     /// the kept terms of each row summed left to right, then `c`, then `q`.
-    pub fn step(&self, prop: &Propagator, x: &[f64], out: &mut Vec<f64>) {
+    pub fn step(&self, prop: &Propagator, x: &[f64], out: &mut Vec<f64>, q: Precision) {
         let ns = x.len();
         out.clear();
         for r in 0..ns {
             let mut dev: Option<f64> = None;
             for (c, &xc) in x.iter().enumerate() {
                 if self.p[r * ns + c] {
-                    let dx = if self.c[c] { xc - prop.c[c] } else { xc };
-                    let term = prop.p[r * ns + c] * dx;
-                    dev = Some(dev.map_or(term, |d| d + term));
+                    let dx = if self.c[c] {
+                        q.round(xc - prop.c[c])
+                    } else {
+                        xc
+                    };
+                    let term = q.round(prop.p[r * ns + c] * dx);
+                    dev = Some(dev.map_or(term, |d| q.round(d + term)));
                 }
             }
             let mut v = dev.unwrap_or(-0.0);
             if self.c[r] {
-                v += prop.c[r];
+                v = q.round(v + prop.c[r]);
             }
             if self.q[r] {
-                v += prop.q[r];
+                v = q.round(v + prop.q[r]);
             }
             out.push(v);
         }

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::sample::sample;
 use super::streams::{stream, Purpose};
-use spikec_ir::eval::{eval, Leaves, NeuronLeaves, NoLeaves};
+use spikec_ir::eval::{eval, Leaves, NeuronLeaves, NoLeaves, Precision};
 use spikec_ir::expanded::{PerNeuron, PopulationValues};
 use spikec_ir::expr::{ExprArena, ExprKind};
 use spikec_ir::model::{Model, ParamType};
@@ -132,6 +132,7 @@ fn initial_value(
                 neuron: 0,
                 states: &[],
                 time: 0.0,
+                precision: Precision::F64,
             },
         ));
     }
@@ -147,6 +148,7 @@ fn initial_value(
                     neuron: i,
                     states: &[],
                     time: 0.0,
+                    precision: Precision::F64,
                 },
             )
         })

@@ -13,7 +13,7 @@
 mod derive;
 mod expm;
 
-use spikec_ir::eval::{eval, NeuronLeaves};
+use spikec_ir::eval::{eval, NeuronLeaves, Precision};
 use spikec_ir::expanded::{PerNeuron, PopulationValues};
 use spikec_ir::model::{Model, ModelBody, OdeClass};
 use spikec_ir::program::{Integrator, Jump, Propagator, Refractoriness, Scheme, UpdateProgram};
@@ -95,6 +95,7 @@ pub fn propagators(
             neuron,
             states: &zeros,
             time: 0.0,
+            precision: Precision::F64,
         };
         let a: Vec<f64> = jacobian
             .iter()
