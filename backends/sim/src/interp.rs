@@ -3,13 +3,13 @@
 //! engines are tested against it.
 
 use crate::jit::{self, Compiled, Ctx, Spec};
-use crate::philox::{poisson, Uniforms};
+use crate::philox::{PoissonTable, Uniforms};
 use crate::sparsity::Sparsity;
 use crate::{Engine, Input, Options, Output, SimError, Spike, Trace};
 use std::borrow::Cow;
 
 use spikec_ir::eval::{eval, eval_in, NeuronLeaves, Precision};
-use spikec_ir::expanded::PerNeuron;
+use spikec_ir::expanded::{Delays, PerNeuron, SynapseTable, Weights};
 use spikec_ir::model::{Generator, Model, ModelBody};
 use spikec_ir::network::{IndexSet, Recordable};
 use spikec_ir::program::{Integrator, Propagator, Scheme, UpdateProgram};
@@ -55,7 +55,10 @@ struct JitState {
 enum Kind<'a> {
     Neurons(Box<Neurons<'a>>),
     Poisson {
-        rate: Vec<f64>,
+        /// One CDF table per distinct mean count per step.
+        tables: Vec<PoissonTable>,
+        /// Each neuron's table.
+        table: Vec<u32>,
         start: Vec<f64>,
         stop: Vec<f64>,
     },
@@ -198,11 +201,29 @@ pub fn run_with_progress(
                     sparsity,
                 }))
             }
-            ModelBody::Source(Generator::Poisson { rate, start, stop }) => Kind::Poisson {
-                rate: (0..n).map(|i| per(*rate, i)).collect(),
-                start: (0..n).map(|i| per(*start, i)).collect(),
-                stop: (0..n).map(|i| per(*stop, i)).collect(),
-            },
+            ModelBody::Source(Generator::Poisson { rate, start, stop }) => {
+                let mut tables: Vec<PoissonTable> = Vec::new();
+                let mut lambdas: Vec<u64> = Vec::new();
+                let table = (0..n)
+                    .map(|i| {
+                        let lambda = per(*rate, i) * h;
+                        match lambdas.iter().position(|b| *b == lambda.to_bits()) {
+                            Some(k) => k as u32,
+                            None => {
+                                lambdas.push(lambda.to_bits());
+                                tables.push(PoissonTable::new(lambda));
+                                (tables.len() - 1) as u32
+                            }
+                        }
+                    })
+                    .collect();
+                Kind::Poisson {
+                    tables,
+                    table,
+                    start: (0..n).map(|i| per(*start, i)).collect(),
+                    stop: (0..n).map(|i| per(*stop, i)).collect(),
+                }
+            }
             ModelBody::Source(Generator::Array { .. }) => {
                 let trains = values.spike_times.clone().unwrap_or_default();
                 Kind::Array {
@@ -338,14 +359,20 @@ pub fn run_with_progress(
                         ns.input[base..base + ns.n].fill(0.0);
                     }
                 }
-                Kind::Poisson { rate, start, stop } => {
+                Kind::Poisson {
+                    tables,
+                    table,
+                    start,
+                    stop,
+                } => {
                     let key = [
                         seed as u32,
                         (seed >> 32) as u32 ^ (p as u32).wrapping_mul(0x9E37_79B9),
                     ];
-                    for i in 0..rate.len() {
+                    for i in 0..table.len() {
                         if start[i] < t1 && t1 <= stop[i] {
-                            let k = poisson(rate[i] * h, &mut Uniforms::new(key, i as u32, step));
+                            let k = tables[table[i] as usize]
+                                .sample(&mut Uniforms::new(key, i as u32, step));
                             if k > 0 {
                                 fired.push((p as u32, i as u32, k));
                             }
@@ -390,19 +417,7 @@ pub fn run_with_progress(
                     let Kind::Neurons(target) = &mut pops[route.pop].kind else {
                         continue;
                     };
-                    let slots = target.slots as u64;
-                    let base = route.port * target.slots;
-                    for syn in t.row(row as usize) {
-                        let g = t.targets[syn];
-                        if g < route.start || g >= route.end {
-                            continue;
-                        }
-                        let slot = ((step + t.delays.get(syn) as u64) % slots) as usize;
-                        let q = target.q;
-                        let cell = &mut target.input
-                            [(base + slot) * target.n + (g - route.start) as usize];
-                        *cell = q.round(*cell + q.round(q.round(t.weights.get(syn)) * mult as f64));
-                    }
+                    deliver(target, route, t, row as usize, step, mult);
                 }
             }
         }
@@ -412,6 +427,51 @@ pub fn run_with_progress(
         traces,
         steps: opts.steps,
     })
+}
+
+/// Adds one spike's row of synapses into the target population's ring
+/// buffers: the slot of a delay is `(step + d) mod slots`, found without a
+/// division (delays are below the ring depth), and computed once per row
+/// when the projection has one delay.
+fn deliver(
+    target: &mut Neurons<'_>,
+    route: &Route,
+    t: &SynapseTable,
+    row: usize,
+    step: u64,
+    mult: u32,
+) {
+    let slots = target.slots;
+    let now = (step % slots as u64) as usize;
+    let plane = |d: usize| {
+        let s = now + d;
+        (route.port * slots + if s >= slots { s - slots } else { s }) * target.n
+    };
+    let q = target.q;
+    let m = mult as f64;
+    let range = t.row(row);
+    match (&t.delays, &t.weights, q) {
+        (Delays::Const(d), Weights::Const(w), Precision::F64) => {
+            let base = plane(*d as usize);
+            let add = w * m;
+            for &g in &t.targets[range] {
+                if (route.start..route.end).contains(&g) {
+                    target.input[base + (g - route.start) as usize] += add;
+                }
+            }
+        }
+        _ => {
+            for syn in range {
+                let g = t.targets[syn];
+                if !(route.start..route.end).contains(&g) {
+                    continue;
+                }
+                let cell = &mut target.input
+                    [plane(t.delays.get(syn) as usize) + (g - route.start) as usize];
+                *cell = q.round(*cell + q.round(q.round(t.weights.get(syn)) * m));
+            }
+        }
+    }
 }
 
 /// Where a projection delivers into one target population.

@@ -91,6 +91,51 @@ pub fn poisson(lambda: f64, u: &mut Uniforms) -> u32 {
     count
 }
 
+/// Poisson counts by inversion of a precomputed CDF: one uniform per draw,
+/// where the product method needs `lambda + 1` of them. Means above 30 fall
+/// back to [`poisson`].
+#[derive(Clone, Debug)]
+pub struct PoissonTable {
+    lambda: f64,
+    cdf: Vec<f64>,
+}
+
+impl PoissonTable {
+    /// The table for mean `lambda`.
+    pub fn new(lambda: f64) -> Self {
+        let mut cdf = Vec::new();
+        if lambda > 0.0 && lambda <= 30.0 {
+            let mut p = (-lambda).exp();
+            let mut f = p;
+            let mut k = 0.0;
+            // Until the remaining tail is below what a 53-bit uniform resolves.
+            while f < 1.0 - 1e-16 && cdf.len() < 200 {
+                cdf.push(f);
+                k += 1.0;
+                p *= lambda / k;
+                f += p;
+            }
+            cdf.push(1.0);
+        }
+        PoissonTable { lambda, cdf }
+    }
+
+    /// One draw.
+    pub fn sample(&self, u: &mut Uniforms) -> u32 {
+        if self.lambda <= 0.0 {
+            return 0;
+        }
+        if self.cdf.is_empty() {
+            return poisson(self.lambda, u);
+        }
+        let x = u.next();
+        self.cdf
+            .iter()
+            .position(|&f| x < f)
+            .unwrap_or(self.cdf.len() - 1) as u32
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
