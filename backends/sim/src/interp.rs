@@ -3,7 +3,7 @@
 //! engines are tested against it.
 
 use crate::jit::{self, Compiled, Ctx, Spec};
-use crate::philox::{PoissonTable, Uniforms};
+use crate::philox::{self, PoissonTable, Uniforms};
 use crate::sparsity::Sparsity;
 use crate::{Engine, Input, Options, Output, SimError, Spike, Trace};
 use std::borrow::Cow;
@@ -369,10 +369,15 @@ pub fn run_with_progress(
                         seed as u32,
                         (seed >> 32) as u32 ^ (p as u32).wrapping_mul(0x9E37_79B9),
                     ];
-                    for i in 0..table.len() {
-                        if start[i] < t1 && t1 <= stop[i] {
+                    for pair_index in 0..table.len().div_ceil(2) {
+                        let us = philox::pair(key, pair_index as u32, step);
+                        for (lane, &u) in us.iter().enumerate() {
+                            let i = 2 * pair_index + lane;
+                            if i >= table.len() || !(start[i] < t1 && t1 <= stop[i]) {
+                                continue;
+                            }
                             let k = tables[table[i] as usize]
-                                .sample(&mut Uniforms::new(key, i as u32, step));
+                                .sample(u, || Uniforms::apart(key, i as u32, step));
                             if k > 0 {
                                 fired.push((p as u32, i as u32, k));
                             }

@@ -56,6 +56,14 @@ impl Uniforms {
         }
     }
 
+    /// A stream for `index` at `step` that never meets the blocks of
+    /// [`pair`] (its draw counter starts at 2^31).
+    pub fn apart(key: [u32; 2], index: u32, step: u64) -> Self {
+        let mut u = Uniforms::new(key, index, step);
+        u.counter[2] = 0x8000_0000;
+        u
+    }
+
     /// The next uniform in [0, 1).
     pub fn next(&mut self) -> f64 {
         if self.used >= 4 {
@@ -67,6 +75,13 @@ impl Uniforms {
         self.used += 2;
         u
     }
+}
+
+/// Two uniforms for neurons `2 * pair` and `2 * pair + 1` at `step`: one
+/// Philox block serves both.
+pub fn pair(key: [u32; 2], pair: u32, step: u64) -> [f64; 2] {
+    let w = philox([pair, step as u32, 0, (step >> 32) as u32], key);
+    [unit(w[0], w[1]), unit(w[2], w[3])]
 }
 
 /// A Poisson count with mean `lambda`, by inversion (mean per timestep is
@@ -120,15 +135,15 @@ impl PoissonTable {
         PoissonTable { lambda, cdf }
     }
 
-    /// One draw.
-    pub fn sample(&self, u: &mut Uniforms) -> u32 {
+    /// One draw from the uniform `x`; means too large for a table draw
+    /// from `more` instead.
+    pub fn sample(&self, x: f64, more: impl FnOnce() -> Uniforms) -> u32 {
         if self.lambda <= 0.0 {
             return 0;
         }
         if self.cdf.is_empty() {
-            return poisson(self.lambda, u);
+            return poisson(self.lambda, &mut more());
         }
-        let x = u.next();
         self.cdf
             .iter()
             .position(|&f| x < f)
@@ -155,10 +170,14 @@ mod tests {
 
     #[test]
     fn poisson_mean_and_variance() {
-        for lambda in [0.05, 2.0, 45.0] {
+        for lambda in [0.05, 2.0, 12.0, 45.0] {
             let n = 20_000;
+            let table = PoissonTable::new(lambda);
             let xs: Vec<f64> = (0..n)
-                .map(|i| poisson(lambda, &mut Uniforms::new([1, 2], i, 7)) as f64)
+                .map(|i| {
+                    let u = pair([1, 2], i / 2, 7)[(i % 2) as usize];
+                    table.sample(u, || Uniforms::apart([1, 2], i, 7)) as f64
+                })
                 .collect();
             let mean = xs.iter().sum::<f64>() / n as f64;
             let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
