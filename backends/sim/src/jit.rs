@@ -69,6 +69,23 @@ const OFF_SLOTS: i32 = 80;
 const OFF_SLOT: i32 = 88;
 const OFF_T0: i32 = 96;
 
+// The offsets above are the `repr(C)` layout of `Ctx`; keep them honest.
+const _: () = {
+    assert!(std::mem::offset_of!(Ctx, x) == OFF_X as usize);
+    assert!(std::mem::offset_of!(Ctx, refr) == OFF_REFR as usize);
+    assert!(std::mem::offset_of!(Ctx, clamp) == OFF_CLAMP as usize);
+    assert!(std::mem::offset_of!(Ctx, refr_steps) == OFF_REFR_STEPS as usize);
+    assert!(std::mem::offset_of!(Ctx, input) == OFF_INPUT as usize);
+    assert!(std::mem::offset_of!(Ctx, fired) == OFF_FIRED as usize);
+    assert!(std::mem::offset_of!(Ctx, params) == OFF_PARAMS as usize);
+    assert!(std::mem::offset_of!(Ctx, scales) == OFF_SCALES as usize);
+    assert!(std::mem::offset_of!(Ctx, props) == OFF_PROPS as usize);
+    assert!(std::mem::offset_of!(Ctx, n) == OFF_N as usize);
+    assert!(std::mem::offset_of!(Ctx, slots) == OFF_SLOTS as usize);
+    assert!(std::mem::offset_of!(Ctx, slot) == OFF_SLOT as usize);
+    assert!(std::mem::offset_of!(Ctx, t0) == OFF_T0 as usize);
+};
+
 extern "C" fn helper_func(id: i64, a: f64, b: f64) -> f64 {
     Func::ALL
         .get(id as usize)
@@ -239,7 +256,6 @@ pub fn compile(spec: &Spec<'_>) -> Result<Compiled, String> {
             round_ref,
             i,
             param_ptrs,
-            ptr,
             mf,
         };
         g.neuron(
@@ -302,7 +318,6 @@ struct Gen<'a, 's> {
     /// The neuron index.
     i: Value,
     param_ptrs: Vec<Option<Value>>,
-    ptr: types::Type,
     /// Flags of every access: aligned and not trapping (the caller owns the
     /// buffers and their sizes).
     mf: MemFlagsData,
@@ -660,7 +675,6 @@ impl Gen<'_, '_> {
             self.store_f64(*v, bases.x, xi, 8 * s as i64);
         }
         let fired_addr = self.b.ins().iadd(bases.fired, i);
-        let _ = self.ptr;
         self.b.ins().store(self.mf, fire, fired_addr, 0);
     }
 }
