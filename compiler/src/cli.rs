@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diag::{self, render_human, render_json, ColorChoice};
-use crate::driver::{compile_file, expand_network, simulate_with_progress, Compilation, Override};
+use crate::driver::{
+    compile_file, expand_network, simulate_with_progress, Compilation, Override, SimRun,
+};
 use crate::fmt;
 use spikec_ir::{print_network, validate};
 
@@ -85,6 +87,9 @@ enum Command {
         /// Biological time to simulate, with a unit (`1s`, `500 ms`).
         #[arg(long, default_value = "1 s")]
         duration: String,
+        /// Simulated first but not recorded, with a unit (`100ms`).
+        #[arg(long, default_value = "0 ms")]
+        warmup: String,
         /// Override a network parameter: --set n=40000 (repeatable).
         #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
         set: Vec<Override>,
@@ -277,6 +282,7 @@ pub fn run(
             duration,
             set,
             out: dir,
+            warmup,
             threads,
             engine,
             plot,
@@ -302,10 +308,17 @@ pub fn run(
                 EngineArg::Jit => spikec_sim::Engine::Jit,
                 EngineArg::Interp => spikec_sim::Engine::Interp,
             };
-            let duration = match crate::sim_out::parse_duration(&duration) {
-                Ok(d) => d,
-                Err(msg) => {
+            let (duration, warmup) = match (
+                crate::sim_out::parse_duration(&duration),
+                crate::sim_out::parse_duration(&warmup),
+            ) {
+                (Ok(d), Ok(w)) => (d, w),
+                (Err(msg), _) => {
                     let _ = writeln!(out.stderr, "error: --duration {duration}: {msg}");
+                    return EXIT_USAGE;
+                }
+                (_, Err(msg)) => {
+                    let _ = writeln!(out.stderr, "error: --warmup {warmup}: {msg}");
                     return EXIT_USAGE;
                 }
             };
@@ -333,7 +346,16 @@ pub fn run(
                     });
                     b.set_position(done);
                 };
-                let r = simulate_with_progress(net, duration, engine, precision, &mut progress);
+                let r = simulate_with_progress(
+                    net,
+                    &SimRun {
+                        duration,
+                        warmup,
+                        engine,
+                        precision,
+                    },
+                    &mut progress,
+                );
                 if let Some(b) = bar {
                     b.finish_and_clear();
                 }

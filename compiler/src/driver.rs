@@ -120,15 +120,33 @@ pub fn simulate(
     engine: spikec_sim::Engine,
     precision: Precision,
 ) -> Result<(Expanded, spikec_sim::Output), Vec<Diagnostic>> {
-    simulate_with_progress(net, duration, engine, precision, &mut |_, _| {})
+    let run = SimRun {
+        duration,
+        warmup: 0.0,
+        engine,
+        precision,
+    };
+    simulate_with_progress(net, &run, &mut |_, _| {})
 }
 
-/// [`simulate`], reporting (steps done, steps in all) as it goes.
+/// What to simulate: durations in ms.
+#[derive(Clone, Copy, Debug)]
+pub struct SimRun {
+    /// Recorded time, after the warm-up.
+    pub duration: f64,
+    /// Simulated but not recorded before it.
+    pub warmup: f64,
+    /// The engine.
+    pub engine: spikec_sim::Engine,
+    /// The arithmetic.
+    pub precision: Precision,
+}
+
+/// Simulates `run.warmup` + `run.duration` ms, recording after the
+/// warm-up, reporting (steps done, steps in all) as it goes.
 pub fn simulate_with_progress(
     net: &Network,
-    duration: f64,
-    engine: spikec_sim::Engine,
-    precision: Precision,
+    run: &SimRun,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(Expanded, spikec_sim::Output), Vec<Diagnostic>> {
     let valid = valid(net)?;
@@ -148,7 +166,9 @@ pub fn simulate_with_progress(
             None => Vec::new(),
         })
         .collect();
-    let steps = (duration / net.timestep).round().max(0.0) as u64;
+    let record_from = (run.warmup / net.timestep).round().max(0.0) as u64;
+    let steps = record_from + (run.duration / net.timestep).round().max(0.0) as u64;
+    let (engine, precision) = (run.engine, run.precision);
     let input = spikec_sim::Input {
         net: valid,
         expanded: &expanded,
@@ -163,6 +183,7 @@ pub fn simulate_with_progress(
             steps,
             engine,
             precision,
+            record_from,
         },
         &mut |done| progress(done, steps),
     )

@@ -126,7 +126,7 @@ pub fn write_outputs(dir: &Path, net: &Network, run: &Output) -> std::io::Result
         text.push('\n');
         let cols = t.columns.len().max(1);
         for (step, row) in t.values.chunks(cols).enumerate() {
-            text.push_str(&step_end(step as u64, h));
+            text.push_str(&step_end(run.record_from + step as u64, h));
             for v in row {
                 text.push(',');
                 text.push_str(&format_number(*v));
@@ -134,9 +134,20 @@ pub fn write_outputs(dir: &Path, net: &Network, run: &Output) -> std::io::Result
             text.push('\n');
         }
         let first = t.columns.first().map_or("", |c| names[c.0 as usize]);
-        write_atomically(
-            &dir.join(format!("{first}.{var}.record{}.csv", t.record)),
-            &text,
+        let stem = format!("{first}.{var}.record{}", t.record);
+        write_atomically(&dir.join(format!("{stem}.csv")), &text)?;
+        let rows = t.values.len() / cols;
+        let values = t.values.chunks(cols).enumerate().flat_map(|(k, row)| {
+            let time = step_end(run.record_from + k as u64, h)
+                .parse()
+                .unwrap_or(f64::NAN);
+            std::iter::once(time).chain(row.iter().copied())
+        });
+        write_npy(
+            &dir.join(format!("{stem}.npy")),
+            rows as u64,
+            cols as u64 + 1,
+            values,
         )?;
     }
     Ok(())
@@ -146,7 +157,7 @@ pub fn write_outputs(dir: &Path, net: &Network, run: &Output) -> std::io::Result
 /// neurons, and the wall-clock time.
 pub fn summary(net: &Network, run: &Output, secs: f64) -> String {
     let h = net.timestep;
-    let seconds = run.steps as f64 * h / 1000.0;
+    let seconds = run.steps.saturating_sub(run.record_from) as f64 * h / 1000.0;
     let mut recorded: Vec<std::collections::BTreeSet<u32>> =
         vec![Default::default(); net.populations.len()];
     for rec in net
@@ -212,9 +223,17 @@ pub fn summary(net: &Network, run: &Output, secs: f64) -> String {
             cv
         );
     }
+    let warm = if run.record_from > 0 {
+        format!(
+            ", recorded after {} ms",
+            format_number(run.record_from as f64 * h)
+        )
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "simulated {} ms ({} steps of {} ms) in {secs:.3} s",
+        "simulated {} ms ({} steps of {} ms{warm}) in {secs:.3} s",
         format_number(run.steps as f64 * h),
         run.steps,
         format_number(h)

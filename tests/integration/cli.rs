@@ -205,3 +205,68 @@ fn sim_plots_svg_only() {
         2
     );
 }
+
+#[test]
+fn sim_warmup_is_simulated_but_not_recorded() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim_warmup");
+    let _ = std::fs::remove_dir_all(&dir);
+    let (code, out, err) = run(&[
+        "sim",
+        "dsl-examples/izhikevich.snn",
+        "--warmup",
+        "30 ms",
+        "--duration",
+        "20 ms",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("simulated 50 ms (50 steps of 1 ms, recorded after 30 ms)"),
+        "{out}"
+    );
+    let csv = std::fs::read_to_string(dir.join("spikes.csv")).unwrap();
+    let times: Vec<f64> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        !times.is_empty() && times.iter().all(|t| *t > 30.0 && *t <= 50.0),
+        "{times:?}"
+    );
+}
+
+#[test]
+fn sim_writes_traces_as_csv_and_npy() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim_traces");
+    let _ = std::fs::remove_dir_all(&dir);
+    let src = dir.with_extension("snn");
+    std::fs::write(
+        &src,
+        "network t { population P = IF_curr_exp[3] { i_offset = 1 nA }\n record P[0..2].v }\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&[
+        "sim",
+        src.to_str().unwrap(),
+        "--duration",
+        "2 ms",
+        "--warmup",
+        "1 ms",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(dir.join("P.v.record0.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "time_ms,P:0,P:1");
+    // 2 ms of 0.1 ms steps after a 1 ms warm-up: 1.1 ms to 3 ms.
+    assert_eq!(lines.len(), 21);
+    assert!(
+        lines[1].starts_with("1.1,") && lines[20].starts_with("3,"),
+        "{csv}"
+    );
+    let npy = std::fs::read(dir.join("P.v.record0.npy")).unwrap();
+    assert!(String::from_utf8_lossy(&npy[10..80]).contains("'shape': (20, 3"));
+}

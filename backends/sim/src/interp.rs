@@ -398,7 +398,8 @@ pub fn run_with_progress(
                 }
             }
         }
-        for t in &mut traces {
+        let recording = step >= opts.record_from;
+        for t in traces.iter_mut().filter(|_| recording) {
             for &(p, i, s) in &t.columns {
                 let v = match &pops[p as usize].kind {
                     Kind::Neurons(ns) => ns.x[i as usize * ns.prog.states + s as usize],
@@ -408,7 +409,7 @@ pub fn run_with_progress(
             }
         }
         for &(p, i, mult) in &fired {
-            if pops[p as usize].recorded[i as usize] {
+            if recording && pops[p as usize].recorded[i as usize] {
                 spikes_out.push(Spike {
                     step,
                     population: p,
@@ -431,6 +432,7 @@ pub fn run_with_progress(
         spikes: spikes_out,
         traces,
         steps: opts.steps,
+        record_from: opts.record_from,
     })
 }
 

@@ -67,6 +67,8 @@ pub struct Options {
     pub engine: Engine,
     /// The arithmetic of the neuron updates and synaptic input.
     pub precision: spikec_ir::eval::Precision,
+    /// Steps before this one are simulated but not recorded (warm-up).
+    pub record_from: u64,
 }
 
 /// A spike: population index, neuron index in it, and the step whose end
@@ -88,7 +90,8 @@ pub struct Trace {
     pub record: usize,
     /// The recorded (population index, neuron, state index), in column order.
     pub columns: Vec<(u32, u32, u32)>,
-    /// Values after each step, step-major: `values[step * columns + c]`.
+    /// Values after each recorded step, step-major:
+    /// `values[(step - record_from) * columns + c]`.
     pub values: Vec<f64>,
 }
 
@@ -101,6 +104,8 @@ pub struct Output {
     pub traces: Vec<Trace>,
     /// Steps simulated.
     pub steps: u64,
+    /// The first recorded step (traces start there).
+    pub record_from: u64,
 }
 
 /// A simulation that cannot run.
