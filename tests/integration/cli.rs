@@ -1,22 +1,7 @@
 //! The command line as users run it: exit codes, output streams, `--set`,
 //! `--message-format json`, `explain`.
 
-use crate::support::{root, CwdGuard};
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let _guard = CwdGuard::enter(&root());
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let argv = std::iter::once("spikec")
-        .chain(args.iter().copied())
-        .map(Into::into);
-    let code = spikec::cli::run(argv, &mut out, &mut err, false);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
-}
+use crate::support::run;
 
 #[test]
 fn check_clean_example_exits_zero_silently() {

@@ -2,7 +2,7 @@
 //! agree bit for bit (spikes and every recorded state value) on every
 //! example and on randomly generated networks.
 
-use spikec::driver::{compile_source, simulate, Override};
+use spikec::driver::{simulate, Override};
 use spikec_ir::eval::Precision;
 use spikec_sim::{Engine, Output};
 
@@ -11,13 +11,7 @@ fn both(name: &str, src: &str, set: &[Override], ms: f64) -> (Output, Output) {
 }
 
 fn both_in(name: &str, src: &str, set: &[Override], ms: f64, q: Precision) -> (Output, Output) {
-    let c = compile_source(name, src.to_string(), set);
-    assert!(
-        !c.has_errors(),
-        "{name}:\n{}\n{src}",
-        crate::support::rendered(&c)
-    );
-    let net = c.network.unwrap();
+    let net = crate::support::compile_ok(name, src, set);
     let run = |e| {
         simulate(&net, ms, e, q)
             .unwrap_or_else(|d| panic!("{name}: {d:?}"))

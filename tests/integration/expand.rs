@@ -2,13 +2,11 @@
 //! connector's definition), per-neuron values, memory per synapse, and
 //! identical results for any thread count.
 
-use spikec::driver::{compile_source, expand_network, Override};
+use spikec::driver::{expand_network, Override};
 use spikec_ir::expanded::{Delays, Expanded, PerNeuron, Weights};
 
 fn expand_src(src: &str) -> Expanded {
-    let c = compile_source("inline.snn", src.to_string(), &[]);
-    assert!(!c.has_errors(), "{}", crate::support::rendered(&c));
-    expand_network(c.network.as_ref().unwrap()).unwrap()
+    expand_network(&crate::support::compile_ok("inline.snn", src, &[])).unwrap()
 }
 
 fn expand_file(rel: &str, set: &[(&str, &str)]) -> Expanded {

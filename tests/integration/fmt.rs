@@ -3,7 +3,7 @@
 //! the command writes or checks files as users expect.
 
 use crate::robustness::{inputs, mutants};
-use crate::support::{root, CwdGuard};
+use crate::support::run;
 use spikec::fmt::{format_checked, FmtError};
 
 #[test]
@@ -46,20 +46,6 @@ fn formatting_keeps_meaning_and_is_idempotent() {
     }
     // Most mutants still parse; the property must have been exercised.
     assert!(formatted > 200, "only {formatted} mutants parsed");
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let _guard = CwdGuard::enter(&root());
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    let argv = std::iter::once("spikec")
-        .chain(args.iter().copied())
-        .map(Into::into);
-    let code = spikec::cli::run(argv, &mut out, &mut err, false);
-    (
-        code,
-        String::from_utf8(out).unwrap(),
-        String::from_utf8(err).unwrap(),
-    )
 }
 
 #[test]

@@ -2,13 +2,11 @@
 //! values are derived, not recorded), NEST's order of operations, and the
 //! `spikec sim` command.
 
-use spikec::driver::{compile_source, simulate};
+use spikec::driver::simulate;
 use spikec_sim::Output;
 
 fn run(src: &str, ms: f64) -> (spikec_ir::Network, Output) {
-    let c = compile_source("inline.snn", src.to_string(), &[]);
-    assert!(!c.has_errors(), "{}", crate::support::rendered(&c));
-    let net = c.network.unwrap();
+    let net = crate::support::compile_ok("inline.snn", src, &[]);
     let (_, out) = simulate(
         &net,
         ms,

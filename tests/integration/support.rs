@@ -68,3 +68,26 @@ impl Drop for CwdGuard {
         let _ = std::env::set_current_dir(&self.prev);
     }
 }
+
+/// Runs the command line in-process from the repository root: exit code,
+/// stdout, stderr.
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let _guard = CwdGuard::enter(&root());
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let argv = std::iter::once("spikec")
+        .chain(args.iter().copied())
+        .map(Into::into);
+    let code = spikec::cli::run(argv, &mut out, &mut err, false);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+/// Compiles inline source that must have no errors.
+pub fn compile_ok(name: &str, src: &str, set: &[spikec::driver::Override]) -> spikec_ir::Network {
+    let c = spikec::driver::compile_source(name, src.to_string(), set);
+    assert!(!c.has_errors(), "{name}:\n{}\n{src}", rendered(&c));
+    c.network.expect("no errors, so a network")
+}
