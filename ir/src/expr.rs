@@ -99,7 +99,8 @@ pub enum Func {
     Floor,
     /// round up
     Ceil,
-    /// round half away from zero
+    /// round to the nearest integer, ties to even (Python's and NumPy's
+    /// `round`, which the PyNN and NEST scripts users port from rely on)
     Round,
 }
 
@@ -178,7 +179,7 @@ impl Func {
             Func::Tanh => a.tanh(),
             Func::Floor => a.floor(),
             Func::Ceil => a.ceil(),
-            Func::Round => a.round(),
+            Func::Round => a.round_ties_even(),
         }
     }
 }

@@ -151,3 +151,19 @@ fn named_draws_are_shared_between_settings() {
     assert!(codes("network u { population E = Izhikevich[4] { let x = uniform(0, 1)\n let x = uniform(0, 2) } record E.spikes }").contains(&"E0011"));
     assert!(codes("network u { population E = Izhikevich[4] { let x = uniform(1, 0)\n c = x * 1 mV } record E.spikes }").contains(&"E0046"));
 }
+
+#[test]
+fn round_is_pythons() {
+    // Ties go to even, as Python's and NumPy's round, which the NEST and
+    // PyNN scripts users port rely on (106.5 neurons are 106).
+    let text = ir(
+        "network r { param a = round(106.5), b = round(107.5), c = round(-2.5)
+      population P = IF_curr_exp[a + b + c + 1] record P.spikes }",
+    );
+    assert!(
+        text.contains("param a = 106\n")
+            && text.contains("param b = 108\n")
+            && text.contains("param c = -2\n"),
+        "{text}"
+    );
+}
