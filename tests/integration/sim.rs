@@ -161,3 +161,52 @@ fn cuba_fires_at_a_plausible_rate() {
         .collect();
     insta::assert_snapshot!("spikes_cuba_800_30ms", early.join("\n"));
 }
+
+#[test]
+fn small_examples_spike_trains_golden() {
+    // Spike trains of shrunken examples, as `step population neuron`: they
+    // pin the simulator's arithmetic, the solvers and the random streams
+    // (the engines agree bit for bit, tested elsewhere, so one suffices).
+    for (file, set, ms) in [
+        (
+            "dsl-examples/izhikevich.snn",
+            vec![("n_exc", "80"), ("n_inh", "20")],
+            100.0,
+        ),
+        (
+            "dsl-examples/brunel.snn",
+            vec![("order", "50"), ("N_rec", "20")],
+            50.0,
+        ),
+        ("dsl-examples/coba.snn", vec![("n", "400")], 20.0),
+    ] {
+        let set: Vec<spikec::driver::Override> = set
+            .iter()
+            .map(|(n, v)| spikec::driver::Override {
+                name: n.to_string(),
+                value: v.to_string(),
+            })
+            .collect();
+        let c = crate::support::compile_rel(std::path::Path::new(file), &set);
+        let net = c.network.unwrap();
+        let (_, out) = simulate(
+            &net,
+            ms,
+            spikec_sim::Engine::Jit,
+            spikec_ir::eval::Precision::F64,
+        )
+        .unwrap();
+        assert!(!out.spikes.is_empty(), "{file} is silent");
+        let lines: Vec<String> = out
+            .spikes
+            .iter()
+            .map(|s| format!("{} {} {}", s.step, s.population, s.neuron))
+            .collect();
+        let name = std::path::Path::new(file)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        insta::assert_snapshot!(format!("spikes_{name}_small"), lines.join("\n"));
+    }
+}
