@@ -369,10 +369,10 @@ pub fn run_with_progress(
                         seed as u32,
                         (seed >> 32) as u32 ^ (p as u32).wrapping_mul(0x9E37_79B9),
                     ];
-                    for pair_index in 0..table.len().div_ceil(2) {
-                        let us = philox::pair(key, pair_index as u32, step);
+                    for quad_index in 0..table.len().div_ceil(4) {
+                        let us = philox::quad(key, quad_index as u32, step);
                         for (lane, &u) in us.iter().enumerate() {
-                            let i = 2 * pair_index + lane;
+                            let i = 4 * quad_index + lane;
                             if i >= table.len() || !(start[i] < t1 && t1 <= stop[i]) {
                                 continue;
                             }
