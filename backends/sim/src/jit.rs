@@ -470,6 +470,46 @@ impl Gen<'_, '_> {
         }
     }
 
+    /// A condition as a machine truth value, without the detour through
+    /// 1.0 / 0.0 that [`Gen::expr`] takes: the same answer as the
+    /// interpreter's `eval(..) != 0.0`, with fewer instructions.
+    fn cond(&mut self, arena: &ExprArena, e: ExprId, x: &[Value], t: Value) -> Value {
+        match &arena[e].kind {
+            ExprKind::Compare(op, a, c) => {
+                let (a, c) = (self.expr(arena, *a, x, t), self.expr(arena, *c, x, t));
+                let cc = match op {
+                    CmpOp::Gt => FloatCC::GreaterThan,
+                    CmpOp::Ge => FloatCC::GreaterThanOrEqual,
+                    CmpOp::Lt => FloatCC::LessThan,
+                    CmpOp::Le => FloatCC::LessThanOrEqual,
+                    CmpOp::Eq => FloatCC::Equal,
+                    CmpOp::Ne => FloatCC::NotEqual,
+                };
+                self.b.ins().fcmp(cc, a, c)
+            }
+            ExprKind::Logic(op, a, c) => {
+                let (a, c) = (self.cond(arena, *a, x, t), self.cond(arena, *c, x, t));
+                match op {
+                    LogicOp::And => self.b.ins().band(a, c),
+                    LogicOp::Or => self.b.ins().bor(a, c),
+                }
+            }
+            ExprKind::Not(a) => {
+                let a = self.cond(arena, *a, x, t);
+                self.b.ins().bxor_imm_u(a, 1)
+            }
+            ExprKind::Let(l) => {
+                let v = self.spec.model.lets[*l].value;
+                self.cond(arena, v, x, t)
+            }
+            _ => {
+                let v = self.expr(arena, e, x, t);
+                let z = self.f(0.0);
+                self.b.ins().fcmp(FloatCC::NotEqual, v, z)
+            }
+        }
+    }
+
     /// Right-hand sides at `x`, time `t` (states without an ODE: 0).
     fn rhs(&mut self, rhs: &[Option<ExprId>], x: &[Value], t: Value) -> Vec<Value> {
         let arena = &self.spec.prog.exprs;
@@ -644,9 +684,7 @@ impl Gen<'_, '_> {
             Some(th) => {
                 let hv = self.f(h);
                 let t1 = self.b.ins().fadd(t0, hv);
-                let v = self.expr(&prog.exprs, th, &x, t1);
-                let z = self.f(0.0);
-                let crossed = self.b.ins().fcmp(FloatCC::NotEqual, v, z);
+                let crossed = self.cond(&prog.exprs, th, &x, t1);
                 let not_refr = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
                 let fire = self.b.ins().band(crossed, not_refr);
                 for &(s, e) in &prog.reset {
