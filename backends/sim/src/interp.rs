@@ -593,13 +593,12 @@ impl Neurons<'_> {
             Integrator::Numeric { scheme, rhs } => self.numeric(*scheme, rhs, i, h, t0, sc),
         }
         for (port, jump) in self.prog.jumps.iter().enumerate() {
+            // Added unconditionally, as NEST adds its ring buffer.
             let v = self.input[(port * self.slots + slot) * self.n + i];
-            if v != 0.0 {
-                let s = base + jump.state as usize;
-                self.x[s] = self
-                    .q
-                    .round(self.x[s] + self.q.round(v * self.scales[port][i]));
-            }
+            let s = base + jump.state as usize;
+            self.x[s] = self
+                .q
+                .round(self.x[s] + self.q.round(v * self.scales[port][i]));
         }
         if refractory {
             if let Some(c) = clamp {

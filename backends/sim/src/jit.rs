@@ -671,10 +671,7 @@ impl Gen<'_, '_> {
             };
             let s = jump.state as usize;
             let add = self.mul(v, scale);
-            let added = self.add(x[s], add);
-            let z = self.f(0.0);
-            let nonzero = self.b.ins().fcmp(FloatCC::NotEqual, v, z);
-            x[s] = self.b.ins().select(nonzero, added, x[s]);
+            x[s] = self.add(x[s], add);
         }
         if let (Some(c), Some(cv)) = (clamp_idx, clamp_val) {
             x[c] = self.b.ins().select(refractory, cv, x[c]);
