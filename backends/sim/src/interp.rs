@@ -8,6 +8,8 @@ use crate::sparsity::Sparsity;
 use crate::{Engine, Input, Options, Output, SimError, Spike, Trace};
 use std::borrow::Cow;
 
+use bitvec::prelude::{bitvec, BitVec};
+
 use spikec_ir::eval::{eval, eval_in, NeuronLeaves, Precision};
 use spikec_ir::expanded::{Delays, PerNeuron, SynapseTable, Weights};
 use spikec_ir::model::{Generator, Model, ModelBody};
@@ -70,8 +72,8 @@ enum Kind<'a> {
 
 struct Pop<'a> {
     kind: Kind<'a>,
-    /// Which neurons' spikes are recorded.
-    recorded: Vec<bool>,
+    /// Which neurons' spikes are recorded: a bitmap, one bit a neuron.
+    recorded: BitVec,
 }
 
 /// Runs the network for `opts.steps` steps.
@@ -254,7 +256,7 @@ pub fn run_with_progress(
         }
         pops.push(Pop {
             kind,
-            recorded: vec![false; n],
+            recorded: bitvec![0; n],
         });
     }
     let mut traces = Vec::new();
@@ -269,7 +271,7 @@ pub fn run_with_progress(
             match &rec.what {
                 Recordable::Spikes => idx
                     .iter()
-                    .for_each(|&i| pops[p].recorded[i as usize] = true),
+                    .for_each(|&i| pops[p].recorded.set(i as usize, true)),
                 Recordable::State(var) => {
                     let model = &net.models[net.populations[part.population].model];
                     let s = model
