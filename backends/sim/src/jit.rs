@@ -659,11 +659,14 @@ impl Gen<'_, '_> {
         }
         // Inputs of this step, through the ports.
         for (port, jump) in prog.jumps.iter().enumerate() {
+            // The plane of this port and slot does not depend on the neuron:
+            // cranelift hoists it out of the loop, leaving one add a load.
             let row = self.b.ins().imul_imm_s(slots, port as i64);
             let row = self.b.ins().iadd(row, slot);
             let row = self.b.ins().imul(row, n);
-            let idx = self.b.ins().iadd(row, i);
-            let v = self.load_f64(bases.input, idx, 0);
+            let row_bytes = self.b.ins().imul_imm_s(row, 8);
+            let plane = self.b.ins().iadd(bases.input, row_bytes);
+            let v = self.load_f64(plane, i, 0);
             let scale = match (self.spec.scale_consts[port], scale_ptrs[port]) {
                 (Some(c), _) => self.f(c),
                 (None, Some(base)) => self.load_f64(base, i, 0),
