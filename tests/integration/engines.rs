@@ -50,13 +50,7 @@ fn examples_agree_bit_for_bit() {
             20.0,
         ),
     ] {
-        let set: Vec<Override> = set
-            .iter()
-            .map(|(n, v)| Override {
-                name: n.to_string(),
-                value: v.to_string(),
-            })
-            .collect();
+        let set = crate::support::overrides(&set);
         let path = crate::support::root().join(file);
         let src = std::fs::read_to_string(&path).unwrap();
         let _guard = crate::support::CwdGuard::enter(&crate::support::root());

@@ -2,7 +2,7 @@
 //! connector's definition), per-neuron values, memory per synapse, and
 //! identical results for any thread count.
 
-use spikec::driver::{expand_network, Override};
+use spikec::driver::expand_network;
 use spikec_ir::expanded::{Delays, Expanded, PerNeuron, Weights};
 
 fn expand_src(src: &str) -> Expanded {
@@ -10,13 +10,7 @@ fn expand_src(src: &str) -> Expanded {
 }
 
 fn expand_file(rel: &str, set: &[(&str, &str)]) -> Expanded {
-    let set: Vec<Override> = set
-        .iter()
-        .map(|(n, v)| Override {
-            name: n.to_string(),
-            value: v.to_string(),
-        })
-        .collect();
+    let set = crate::support::overrides(set);
     let c = crate::support::compile_rel(std::path::Path::new(rel), &set);
     assert!(!c.has_errors(), "{}", crate::support::rendered(&c));
     expand_network(c.network.as_ref().unwrap()).unwrap()

@@ -91,3 +91,14 @@ pub fn compile_ok(name: &str, src: &str, set: &[spikec::driver::Override]) -> sp
     assert!(!c.has_errors(), "{name}:\n{}\n{src}", rendered(&c));
     c.network.expect("no errors, so a network")
 }
+
+/// `--set` overrides from (name, value) pairs.
+pub fn overrides(pairs: &[(&str, &str)]) -> Vec<spikec::driver::Override> {
+    pairs
+        .iter()
+        .map(|(n, v)| spikec::driver::Override {
+            name: n.to_string(),
+            value: v.to_string(),
+        })
+        .collect()
+}

@@ -411,11 +411,9 @@ impl Gen<'_, '_> {
                 let a = self.expr(arena, *a, x, t);
                 self.b.ins().fneg(a)
             }
-            ExprKind::Not(a) => {
-                let a = self.expr(arena, *a, x, t);
-                let z = self.f(0.0);
-                let c = self.b.ins().fcmp(FloatCC::Equal, a, z);
-                self.bool_to_f64(c)
+            ExprKind::Not(_) => {
+                let m = self.cond(arena, e, x, t);
+                self.bool_to_f64(m)
             }
             ExprKind::Binary(op, a, c) => {
                 let (a, c) = (self.expr(arena, *a, x, t), self.expr(arena, *c, x, t));
@@ -431,31 +429,9 @@ impl Gen<'_, '_> {
                 };
                 self.rnd(r)
             }
-            ExprKind::Compare(op, a, c) => {
-                let (a, c) = (self.expr(arena, *a, x, t), self.expr(arena, *c, x, t));
-                let cc = match op {
-                    CmpOp::Gt => FloatCC::GreaterThan,
-                    CmpOp::Ge => FloatCC::GreaterThanOrEqual,
-                    CmpOp::Lt => FloatCC::LessThan,
-                    CmpOp::Le => FloatCC::LessThanOrEqual,
-                    CmpOp::Eq => FloatCC::Equal,
-                    CmpOp::Ne => FloatCC::NotEqual,
-                };
-                let r = self.b.ins().fcmp(cc, a, c);
-                self.bool_to_f64(r)
-            }
-            ExprKind::Logic(op, a, c) => {
-                let (a, c) = (self.expr(arena, *a, x, t), self.expr(arena, *c, x, t));
-                let z = self.f(0.0);
-                let (ta, tc) = (
-                    self.b.ins().fcmp(FloatCC::NotEqual, a, z),
-                    self.b.ins().fcmp(FloatCC::NotEqual, c, z),
-                );
-                let r = match op {
-                    LogicOp::And => self.b.ins().band(ta, tc),
-                    LogicOp::Or => self.b.ins().bor(ta, tc),
-                };
-                self.bool_to_f64(r)
+            ExprKind::Compare(..) | ExprKind::Logic(..) => {
+                let m = self.cond(arena, e, x, t);
+                self.bool_to_f64(m)
             }
             ExprKind::Call(f, args) => {
                 let vals: Vec<Value> = args.iter().map(|a| self.expr(arena, *a, x, t)).collect();
