@@ -29,7 +29,8 @@ struct Neurons<'a> {
     /// The terms of the exact step both engines keep.
     sparsity: Sparsity,
     n: usize,
-    /// States, neuron-major: `x[i * states + s]`.
+    /// States, state-major: `x[s * n + i]`, so that the JIT loads a
+    /// state of neighbouring neurons as one vector.
     x: Vec<f64>,
     /// Steps of refractoriness left.
     refr: Vec<u32>,
@@ -52,6 +53,8 @@ struct JitState {
     scales: Vec<*const f64>,
     props: Vec<f64>,
     fired: Vec<u8>,
+    /// Scratch for the row addresses of a step.
+    rows: Vec<*const u8>,
 }
 
 enum Kind<'a> {
@@ -141,7 +144,7 @@ pub fn run_with_progress(
                 let mut x = vec![0.0; n * ns];
                 for (s, init) in values.init.iter().enumerate() {
                     for i in 0..n {
-                        x[i * ns + s] = q.round(init.get(i));
+                        x[s * n + i] = q.round(init.get(i));
                     }
                 }
                 // Everything the arithmetic reads starts in the precision.
@@ -404,7 +407,7 @@ pub fn run_with_progress(
         for t in traces.iter_mut().filter(|_| recording) {
             for &(p, i, s) in &t.columns {
                 let v = match &pops[p as usize].kind {
-                    Kind::Neurons(ns) => ns.x[i as usize * ns.prog.states + s as usize],
+                    Kind::Neurons(ns) => ns.x[s as usize * ns.n + i as usize],
                     _ => f64::NAN,
                 };
                 t.values.push(v);
@@ -497,6 +500,8 @@ struct Route {
 /// Buffers reused across neurons.
 #[derive(Default)]
 struct Scratch {
+    /// The states of the neuron being updated.
+    cur: Vec<f64>,
     a: Vec<f64>,
     k: [Vec<f64>; 4],
 }
@@ -532,10 +537,15 @@ impl Neurons<'_> {
             .collect();
         let scales = self.scales.iter().map(|s| s.as_ptr()).collect();
         let props = if self.props.len() > 1 {
-            self.props
-                .iter()
-                .flat_map(|p| p.p.iter().chain(&p.c).chain(&p.q).copied())
-                .collect()
+            // Entry-major, as the JIT loads a lane pair of one entry.
+            let k = self.prog.states * (self.prog.states + 2);
+            let mut rows = vec![0.0; k * self.n];
+            for (i, p) in self.props.iter().enumerate() {
+                for (j, v) in p.p.iter().chain(&p.c).chain(&p.q).enumerate() {
+                    rows[j * self.n + i] = *v;
+                }
+            }
+            rows
         } else {
             Vec::new()
         };
@@ -545,13 +555,14 @@ impl Neurons<'_> {
             scales,
             props,
             fired: vec![0; self.n],
+            rows: Vec::new(),
         })
     }
 
     /// Advances every neuron with the compiled update.
     fn step_jit(&mut self, slot: usize, t0: f64) {
         let Some(j) = self.jit.as_mut() else { return };
-        let ctx = Ctx {
+        let mut ctx = Ctx {
             x: self.x.as_mut_ptr(),
             refr: self.refr.as_mut_ptr(),
             clamp: self.clamp.as_mut_ptr(),
@@ -565,21 +576,42 @@ impl Neurons<'_> {
             slots: self.slots as u64,
             slot: slot as u64,
             t0,
+            rows: std::ptr::null(),
         };
         // SAFETY: every buffer is owned by this population (or borrowed from
         // the expansion for the whole run) and sized for `n` neurons,
         // `states` states, the ports and `slots`, as the code was compiled.
-        unsafe { j.code.call(&ctx) };
+        unsafe { j.code.call(&mut ctx, &mut j.rows) };
     }
 
     /// Advances neuron `i` over one step; returns whether it fired.
     fn update(&mut self, i: usize, slot: usize, h: f64, t0: f64, sc: &mut Scratch) -> bool {
-        let ns = self.prog.states;
+        let (ns, n) = (self.prog.states, self.n);
+        let mut x = std::mem::take(&mut sc.cur);
+        x.clear();
+        x.extend((0..ns).map(|s| self.x[s * n + i]));
+        let fire = self.update_states(i, &mut x, slot, h, t0, sc);
+        for (s, v) in x.iter().enumerate() {
+            self.x[s * n + i] = *v;
+        }
+        sc.cur = x;
+        fire
+    }
+
+    /// [`Neurons::update`] on the neuron's states `x`.
+    fn update_states(
+        &mut self,
+        i: usize,
+        x: &mut [f64],
+        slot: usize,
+        h: f64,
+        t0: f64,
+        sc: &mut Scratch,
+    ) -> bool {
         let refractory = self.refr[i] > 0;
         let clamp = self.prog.refractory.as_ref().map(|r| r.clamp as usize);
-        let base = i * ns;
         if let (true, Some(c)) = (refractory, clamp) {
-            self.x[base + c] = self.clamp[i];
+            x[c] = self.clamp[i];
         }
         match &self.prog.integrator {
             Integrator::Exact { .. } => {
@@ -588,23 +620,20 @@ impl Neurons<'_> {
                 } else {
                     &self.props[i]
                 };
-                self.sparsity
-                    .step(prop, &self.x[base..base + ns], &mut sc.a, self.q);
-                self.x[base..base + ns].copy_from_slice(&sc.a);
+                self.sparsity.step(prop, x, &mut sc.a, self.q);
+                x.copy_from_slice(&sc.a);
             }
-            Integrator::Numeric { scheme, rhs } => self.numeric(*scheme, rhs, i, h, t0, sc),
+            Integrator::Numeric { scheme, rhs } => self.numeric(*scheme, rhs, i, x, h, t0, sc),
         }
         for (port, jump) in self.prog.jumps.iter().enumerate() {
             // Added unconditionally, as NEST adds its ring buffer.
             let v = self.input[(port * self.slots + slot) * self.n + i];
-            let s = base + jump.state as usize;
-            self.x[s] = self
-                .q
-                .round(self.x[s] + self.q.round(v * self.scales[port][i]));
+            let s = jump.state as usize;
+            x[s] = self.q.round(x[s] + self.q.round(v * self.scales[port][i]));
         }
         if refractory {
             if let Some(c) = clamp {
-                self.x[base + c] = self.clamp[i];
+                x[c] = self.clamp[i];
             }
             self.refr[i] -= 1;
             return false;
@@ -613,15 +642,14 @@ impl Neurons<'_> {
             return false;
         };
         let t1 = t0 + h;
-        let fire = self.eval_at(th, i, t1) != 0.0;
+        let fire = self.eval_at(th, i, x, t1) != 0.0;
         if fire {
             for &(s, e) in &self.prog.reset {
-                let v = self.eval_at(e, i, t1);
-                self.x[base + s as usize] = v;
+                x[s as usize] = self.eval_at(e, i, x, t1);
             }
             if let Some(c) = clamp {
                 self.refr[i] = self.refr_steps[i];
-                self.clamp[i] = self.x[base + c];
+                self.clamp[i] = x[c];
             }
         }
         fire
@@ -639,29 +667,24 @@ impl Neurons<'_> {
         }
     }
 
-    /// Evaluates `e` for neuron `i` with its current states at time `t`.
-    fn eval_at(&self, e: spikec_ir::expr::ExprId, i: usize, t: f64) -> f64 {
-        let ns = self.prog.states;
-        eval_in(
-            &self.prog.exprs,
-            e,
-            &self.leaves(i, &self.x[i * ns..(i + 1) * ns], t),
-            self.q,
-        )
+    /// Evaluates `e` for neuron `i` with states `x` at time `t`.
+    fn eval_at(&self, e: spikec_ir::expr::ExprId, i: usize, x: &[f64], t: f64) -> f64 {
+        eval_in(&self.prog.exprs, e, &self.leaves(i, x, t), self.q)
     }
 
     /// One step of a numerical scheme on the right-hand sides.
+    #[allow(clippy::too_many_arguments)]
     fn numeric(
-        &mut self,
+        &self,
         scheme: Scheme,
         rhs: &[Option<spikec_ir::expr::ExprId>],
         i: usize,
+        x: &mut [f64],
         h: f64,
         t0: f64,
         sc: &mut Scratch,
     ) {
         let ns = self.prog.states;
-        let base = i * ns;
         let q = self.q;
         let f = |states: &[f64], t: f64, out: &mut Vec<f64>| {
             let leaves = self.leaves(i, states, t);
@@ -671,14 +694,14 @@ impl Neurons<'_> {
                     .map(|r| r.map_or(0.0, |e| eval_in(&self.prog.exprs, e, &leaves, q))),
             );
         };
-        let x0: Vec<f64> = self.x[base..base + ns].to_vec();
+        let x0: Vec<f64> = x.to_vec();
         let [k1, k2, k3, k4] = &mut sc.k;
         match scheme {
             Scheme::ForwardEuler => {
                 f(&x0, t0, k1);
                 let qh = q.round(h);
                 for s in 0..ns {
-                    self.x[base + s] = q.round(x0[s] + q.round(qh * k1[s]));
+                    x[s] = q.round(x0[s] + q.round(qh * k1[s]));
                 }
             }
             Scheme::Rk4 => {
@@ -699,7 +722,7 @@ impl Neurons<'_> {
                     let a = q.round(k1[s] + q.round(2.0 * k2[s]));
                     let a = q.round(a + q.round(2.0 * k3[s]));
                     let a = q.round(a + k4[s]);
-                    self.x[base + s] = q.round(x0[s] + q.round(sixth * a));
+                    x[s] = q.round(x0[s] + q.round(sixth * a));
                 }
             }
         }

@@ -10,9 +10,22 @@
 //! become constants in the code; the threshold test, the reset and
 //! refractoriness are branch-free selects; the only calls left are to
 //! transcendental functions.
+//!
+//! Neurons are updated two at a time in `f64x2` lanes (cranelift does not
+//! vectorise by itself), with a scalar tail for an odd count. Every state,
+//! parameter, propagator entry and ring buffer is laid out neuron-minor, so
+//! a lane pair is one 16-byte load. The lanes compute exactly what the
+//! scalar code computes: IEEE arithmetic is lane-wise, library calls and
+//! the s16.15 rounding go through the same helpers one lane at a time, and
+//! `f32` rounding narrows and widens both lanes at once. `f32` keeps `f64`
+//! lanes: its reference semantics round each `f64` result (inputs such as
+//! ring-buffer sums and times stay `f64`), which four `f32` lanes cannot
+//! reproduce bit for bit.
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, Signature, Value};
+use cranelift_codegen::ir::{
+    types, AbiParam, Endianness, InstBuilder, MemFlagsData, Signature, Type, Value,
+};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -27,7 +40,7 @@ use spikec_ir::program::{Integrator, Propagator, Scheme, UpdateProgram};
 /// Everything the compiled function reads and writes, by pointer.
 #[repr(C)]
 pub struct Ctx {
-    /// States, neuron-major.
+    /// States, state-major: `x[s * n + i]`.
     pub x: *mut f64,
     /// Steps of refractoriness left.
     pub refr: *mut u32,
@@ -43,7 +56,8 @@ pub struct Ctx {
     pub params: *const *const f64,
     /// Per port, its per-neuron scale (null where constant).
     pub scales: *const *const f64,
-    /// Per-neuron propagators packed as P, c, q (null when shared).
+    /// Per-neuron propagators, P then c then q, entry-major:
+    /// `props[j * n + i]` (null when shared).
     pub props: *const f64,
     /// Neurons.
     pub n: u64,
@@ -53,6 +67,40 @@ pub struct Ctx {
     pub slot: u64,
     /// Time at the start of the step.
     pub t0: f64,
+    /// Row addresses, see [`rows`]: computed by the caller because
+    /// cranelift places pure arithmetic next to its uses, inside the loop,
+    /// while loads stay where they are.
+    pub rows: *const *const u8,
+}
+
+/// How many rows of each kind the compiled code reads from `Ctx::rows`.
+#[derive(Clone, Copy, Debug)]
+struct RowCounts {
+    states: usize,
+    /// Per-neuron propagator entries (0 when shared or not exact).
+    props: usize,
+    ports: usize,
+}
+
+/// Fills `out` with the row addresses `Ctx::rows` must hold: every state
+/// row, every propagator row, and this step's ring-buffer plane of every
+/// port.
+fn rows(ctx: &Ctx, counts: RowCounts, out: &mut Vec<*const u8>) {
+    let RowCounts {
+        states,
+        props,
+        ports,
+    } = counts;
+    let n = ctx.n as usize;
+    out.clear();
+    // Wrapping arithmetic: addresses only, dereferenced by the compiled
+    // code within the buffers the caller sized.
+    out.extend((0..states).map(|s| ctx.x.wrapping_add(s * n) as *const u8));
+    out.extend((0..props).map(|j| ctx.props.wrapping_add(j * n) as *const u8));
+    out.extend((0..ports).map(|p| {
+        let plane = (p * ctx.slots as usize + ctx.slot as usize) * n;
+        ctx.input.wrapping_add(plane) as *const u8
+    }));
 }
 
 const OFF_X: i32 = 0;
@@ -68,6 +116,7 @@ const OFF_N: i32 = 72;
 const OFF_SLOTS: i32 = 80;
 const OFF_SLOT: i32 = 88;
 const OFF_T0: i32 = 96;
+const OFF_ROWS: i32 = 104;
 
 // The offsets above are the `repr(C)` layout of `Ctx`; keep them honest.
 const _: () = {
@@ -84,6 +133,7 @@ const _: () = {
     assert!(std::mem::offset_of!(Ctx, slots) == OFF_SLOTS as usize);
     assert!(std::mem::offset_of!(Ctx, slot) == OFF_SLOT as usize);
     assert!(std::mem::offset_of!(Ctx, t0) == OFF_T0 as usize);
+    assert!(std::mem::offset_of!(Ctx, rows) == OFF_ROWS as usize);
 };
 
 extern "C" fn helper_func(id: i64, a: f64, b: f64) -> f64 {
@@ -104,15 +154,19 @@ extern "C" fn helper_s1615(x: f64) -> f64 {
 pub struct Compiled {
     _module: JITModule,
     func: extern "C" fn(*const Ctx),
+    counts: RowCounts,
 }
 
 impl Compiled {
-    /// Runs one step for every neuron.
+    /// Runs one step for every neuron; `rows` is scratch space for the row
+    /// addresses, which this fills in before the call.
     ///
     /// # Safety
     /// Every pointer in `ctx` must be valid for the sizes the function was
     /// compiled for and `ctx.n`.
-    pub unsafe fn call(&self, ctx: &Ctx) {
+    pub unsafe fn call(&self, ctx: &mut Ctx, rows: &mut Vec<*const u8>) {
+        self::rows(ctx, self.counts, rows);
+        ctx.rows = rows.as_ptr();
         (self.func)(ctx)
     }
 }
@@ -185,6 +239,16 @@ pub fn compile(spec: &Spec<'_>) -> Result<Compiled, String> {
         .declare_function("spikec_pow", Linkage::Import, &sig_pow)
         .map_err(|e| e.to_string())?;
 
+    let ns = spec.prog.states;
+    let n_props = match (&spec.prog.integrator, spec.shared) {
+        (Integrator::Exact { .. }, None) => ns * ns + 2 * ns,
+        _ => 0,
+    };
+    let counts = RowCounts {
+        states: ns,
+        props: n_props,
+        ports: spec.prog.jumps.len(),
+    };
     let mut ctx = module.make_context();
     ctx.func.signature.params.push(AbiParam::new(ptr));
     let fid: FuncId = module
@@ -202,20 +266,22 @@ pub fn compile(spec: &Spec<'_>) -> Result<Compiled, String> {
         let cp = b.block_params(entry)[0];
         let mf = MemFlagsData::trusted();
         let load_ptr = |b: &mut FunctionBuilder, off: i32| b.ins().load(ptr, mf, cp, off);
-        let base_x = load_ptr(&mut b, OFF_X);
         let base_refr = load_ptr(&mut b, OFF_REFR);
         let base_clamp = load_ptr(&mut b, OFF_CLAMP);
         let base_rs = load_ptr(&mut b, OFF_REFR_STEPS);
-        let base_in = load_ptr(&mut b, OFF_INPUT);
         let base_fired = load_ptr(&mut b, OFF_FIRED);
         let base_params = load_ptr(&mut b, OFF_PARAMS);
         let base_scales = load_ptr(&mut b, OFF_SCALES);
-        let base_props = load_ptr(&mut b, OFF_PROPS);
         let n = b.ins().load(types::I64, mf, cp, OFF_N);
-        let slots = b.ins().load(types::I64, mf, cp, OFF_SLOTS);
-        let slot = b.ins().load(types::I64, mf, cp, OFF_SLOT);
         let t0 = b.ins().load(types::F64, mf, cp, OFF_T0);
-        // Hoisted: per-neuron parameter arrays and scale arrays.
+        let base_rows = load_ptr(&mut b, OFF_ROWS);
+        let mut row_ptrs = (0..ns + n_props + spec.prog.jumps.len())
+            .map(|k| b.ins().load(ptr, mf, base_rows, (8 * k) as i32))
+            .collect::<Vec<Value>>()
+            .into_iter();
+        let x_rows: Vec<Value> = row_ptrs.by_ref().take(ns).collect();
+        let prop_rows: Vec<Value> = row_ptrs.by_ref().take(n_props).collect();
+        let planes: Vec<Value> = row_ptrs.collect();
         let param_ptrs: Vec<Option<Value>> = spec
             .params
             .iter()
@@ -234,59 +300,79 @@ pub fn compile(spec: &Spec<'_>) -> Result<Compiled, String> {
                 None => Some(b.ins().load(ptr, mf, base_scales, (k * 8) as i32)),
             })
             .collect();
+        let bases = Bases {
+            x_rows,
+            prop_rows,
+            planes,
+            params: param_ptrs,
+            scales: scale_ptrs,
+            refr: base_refr,
+            clamp: base_clamp,
+            refr_steps: base_rs,
+            fired: base_fired,
+            t0,
+        };
 
+        // Pairs while two neurons are left, then at most one alone.
         let ivar: Variable = b.declare_var(types::I64);
         let zero = b.ins().iconst(types::I64, 0);
         b.def_var(ivar, zero);
-        let head = b.create_block();
-        let body = b.create_block();
         let exit = b.create_block();
-        b.ins().jump(head, &[]);
-        b.switch_to_block(head);
-        let i = b.use_var(ivar);
-        let done = b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, i, n);
-        b.ins().brif(done, exit, &[], body, &[]);
-        b.switch_to_block(body);
-
-        let mut g = Gen {
-            b,
-            spec,
-            func_ref,
-            pow_ref,
-            round_ref,
-            i,
-            param_ptrs,
-            mf,
-        };
-        g.neuron(
-            NeuronBases {
-                x: base_x,
-                refr: base_refr,
-                clamp: base_clamp,
-                refr_steps: base_rs,
-                input: base_in,
-                fired: base_fired,
-                props: base_props,
-            },
-            &scale_ptrs,
-            n,
-            slots,
-            slot,
-            t0,
-        );
-        let mut b = g.b;
-        let i = b.use_var(ivar);
-        let next = b.ins().iadd_imm_s(i, 1);
-        b.def_var(ivar, next);
-        b.ins().jump(head, &[]);
+        for lanes in [2u8, 1] {
+            let head = b.create_block();
+            let body = b.create_block();
+            let after = if lanes == 1 { exit } else { b.create_block() };
+            b.ins().jump(head, &[]);
+            b.switch_to_block(head);
+            let i = b.use_var(ivar);
+            let end = b.ins().iadd_imm_s(i, lanes as i64);
+            let more = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, n);
+            b.ins().brif(more, body, &[], after, &[]);
+            b.switch_to_block(body);
+            let mut g = Gen {
+                b,
+                spec,
+                func_ref,
+                pow_ref,
+                round_ref,
+                i,
+                lanes,
+                ty: if lanes == 1 { types::F64 } else { types::F64X2 },
+                param_rows: bases.params.clone(),
+                mf,
+            };
+            g.neuron(&bases);
+            b = g.b;
+            let i = b.use_var(ivar);
+            let next = b.ins().iadd_imm_s(i, lanes as i64);
+            b.def_var(ivar, next);
+            b.ins().jump(head, &[]);
+            if lanes != 1 {
+                b.switch_to_block(after);
+            }
+        }
         b.switch_to_block(exit);
         b.ins().return_(&[]);
         b.seal_all_blocks();
         b.finalize(module.isa().frontend_config());
     }
+    // A developer's window on the generated code: SPIKEC_JIT_DUMP=FILE
+    // appends every population's machine code, as cranelift prints it.
+    let dump = std::env::var_os("SPIKEC_JIT_DUMP");
+    ctx.set_disasm(dump.is_some());
     module
         .define_function(fid, &mut ctx)
         .map_err(|e| format!("{e:?}"))?;
+    if let (Some(path), Some(code)) = (dump, ctx.compiled_code().and_then(|c| c.vcode.as_ref())) {
+        use std::io::Write;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path);
+        if let Ok(mut f) = file {
+            let _ = writeln!(f, "{code}");
+        }
+    }
     module.clear_context(&mut ctx);
     module.finalize_definitions().map_err(|e| e.to_string())?;
     let code = module.get_finalized_function(fid);
@@ -296,17 +382,27 @@ pub fn compile(spec: &Spec<'_>) -> Result<Compiled, String> {
     Ok(Compiled {
         _module: module,
         func,
+        counts,
     })
 }
 
-struct NeuronBases {
-    x: Value,
+/// The loop-invariant addresses and values the neuron body reads.
+struct Bases {
+    /// Per state, its row of `n` values.
+    x_rows: Vec<Value>,
+    /// Per propagator entry, its row (empty when shared).
+    prop_rows: Vec<Value>,
+    /// Per port, this step's ring-buffer plane.
+    planes: Vec<Value>,
+    /// Per parameter, its per-neuron array (`None` where constant).
+    params: Vec<Option<Value>>,
+    /// Per port, its per-neuron scales (`None` where constant).
+    scales: Vec<Option<Value>>,
     refr: Value,
     clamp: Value,
     refr_steps: Value,
-    input: Value,
     fired: Value,
-    props: Value,
+    t0: Value,
 }
 
 struct Gen<'a, 's> {
@@ -315,17 +411,46 @@ struct Gen<'a, 's> {
     func_ref: cranelift_codegen::ir::FuncRef,
     pow_ref: cranelift_codegen::ir::FuncRef,
     round_ref: cranelift_codegen::ir::FuncRef,
-    /// The neuron index.
+    /// The first neuron of the lanes.
     i: Value,
-    param_ptrs: Vec<Option<Value>>,
-    /// Flags of every access: aligned and not trapping (the caller owns the
-    /// buffers and their sizes).
+    /// Neurons per value: 1 (scalar `f64`) or 2 (`f64x2`).
+    lanes: u8,
+    /// `F64` or `F64X2`.
+    ty: Type,
+    /// Per parameter, its per-neuron array (`None` where constant).
+    param_rows: Vec<Option<Value>>,
+    /// Flags of scalar accesses: aligned and not trapping (the caller owns
+    /// the buffers and their sizes).
     mf: MemFlagsData,
 }
 
 impl Gen<'_, '_> {
+    fn vector(&self) -> bool {
+        self.lanes > 1
+    }
+
+    /// Flags of an access of `lanes` values: vector rows are only 8-byte
+    /// aligned.
+    fn flags(&self) -> MemFlagsData {
+        if self.vector() {
+            MemFlagsData::new().with_notrap()
+        } else {
+            self.mf
+        }
+    }
+
+    /// A scalar in every lane.
+    fn splat(&mut self, v: Value) -> Value {
+        if self.vector() {
+            self.b.ins().splat(self.ty, v)
+        } else {
+            v
+        }
+    }
+
     fn f(&mut self, v: f64) -> Value {
-        self.b.ins().f64const(v)
+        let c = self.b.ins().f64const(v);
+        self.splat(c)
     }
 
     /// A constant of the arithmetic, already in the precision.
@@ -334,17 +459,47 @@ impl Gen<'_, '_> {
         self.f(v)
     }
 
+    /// Applies a scalar operation lane by lane.
+    fn per_lane(&mut self, args: &[Value], op: impl Fn(&mut Self, &[Value]) -> Value) -> Value {
+        if !self.vector() {
+            return op(self, args);
+        }
+        let mut out: Option<Value> = None;
+        for lane in 0..self.lanes {
+            let scalars: Vec<Value> = args
+                .iter()
+                .map(|a| self.b.ins().extractlane(*a, lane))
+                .collect();
+            let r = op(self, &scalars);
+            out = Some(match out {
+                None => self.b.ins().splat(self.ty, r),
+                Some(v) => self.b.ins().insertlane(v, r, lane),
+            });
+        }
+        out.unwrap_or_else(|| self.f(f64::NAN))
+    }
+
+    /// Calls an imported helper on scalars.
+    fn call(&mut self, f: cranelift_codegen::ir::FuncRef, args: &[Value]) -> Value {
+        let call = self.b.ins().call(f, args);
+        self.b.inst_results(call)[0]
+    }
+
     /// Rounds a result to the precision, as `Precision::round` does.
     fn rnd(&mut self, v: Value) -> Value {
         match self.spec.precision {
             Precision::F64 => v,
+            Precision::F32 if self.vector() => {
+                let s = self.b.ins().fvdemote(v);
+                self.b.ins().fvpromote_low(s)
+            }
             Precision::F32 => {
                 let s = self.b.ins().fdemote(types::F32, v);
                 self.b.ins().fpromote(types::F64, s)
             }
             Precision::S1615 => {
-                let call = self.b.ins().call(self.round_ref, &[v]);
-                self.b.inst_results(call)[0]
+                let r = self.round_ref;
+                self.per_lane(&[v], |g, a| g.call(r, a))
             }
         }
     }
@@ -363,23 +518,100 @@ impl Gen<'_, '_> {
         self.rnd(r)
     }
 
-    /// `&base[index * 8 + off]` as f64.
-    fn load_f64(&mut self, base: Value, index: Value, off: i64) -> Value {
-        let byte = self.b.ins().imul_imm_s(index, 8);
-        let addr = self.b.ins().iadd(base, byte);
-        self.b.ins().load(types::F64, self.mf, addr, off as i32)
+    /// The lanes' values of a row of `f64`: `row[i..i + lanes]`.
+    fn load(&mut self, row: Value, width: i64) -> Value {
+        let addr = self.lane_addr(row, width);
+        let flags = self.flags();
+        let ty = if width == 8 { self.ty } else { types::I64X2 };
+        match (width, self.vector()) {
+            (8, _) => self.b.ins().load(ty, flags, addr, 0),
+            (_, true) => self.b.ins().uload32x2(flags, addr, 0),
+            (_, false) => self.b.ins().load(types::I32, flags, addr, 0),
+        }
     }
 
-    fn store_f64(&mut self, v: Value, base: Value, index: Value, off: i64) {
-        let byte = self.b.ins().imul_imm_s(index, 8);
-        let addr = self.b.ins().iadd(base, byte);
-        self.b.ins().store(self.mf, v, addr, off as i32);
+    /// `row + i * width`.
+    fn lane_addr(&mut self, row: Value, width: i64) -> Value {
+        let off = self.b.ins().imul_imm_s(self.i, width);
+        self.b.ins().iadd(row, off)
+    }
+
+    fn store_f64(&mut self, v: Value, row: Value) {
+        let addr = self.lane_addr(row, 8);
+        let flags = self.flags();
+        self.b.ins().store(flags, v, addr, 0);
+    }
+
+    /// Stores refractory counters (`I32`, or `I64X2` lanes narrowed).
+    fn store_u32(&mut self, v: Value, row: Value) {
+        let addr = self.lane_addr(row, 4);
+        if !self.vector() {
+            self.b.ins().store(self.mf, v, addr, 0);
+            return;
+        }
+        for lane in 0..self.lanes {
+            let w = self.b.ins().extractlane(v, lane);
+            let w = self.b.ins().ireduce(types::I32, w);
+            self.b.ins().store(self.mf, w, addr, 4 * lane as i32);
+        }
+    }
+
+    /// Stores the fired flags, 1 byte a neuron.
+    fn store_fired(&mut self, fire: Value, row: Value) {
+        let addr = self.lane_addr(row, 1);
+        if !self.vector() {
+            self.b.ins().store(self.mf, fire, addr, 0);
+            return;
+        }
+        for lane in 0..self.lanes {
+            let w = self.b.ins().extractlane(fire, lane);
+            let w = self.b.ins().ireduce(types::I8, w);
+            let w = self.b.ins().band_imm_u(w, 1);
+            self.b.ins().store(self.mf, w, addr, lane as i32);
+        }
+    }
+
+    /// `c ? a : b` for float values; `c` is a truth value from
+    /// [`Gen::cond`] (a lane mask when vector).
+    fn select_f(&mut self, c: Value, a: Value, b: Value) -> Value {
+        if self.vector() {
+            // The data moves to the mask's type, not the mask to the data's:
+            // a mask straight from a comparison lets cranelift emit one blend
+            // instead of and / and-not / or.
+            let le = MemFlagsData::new().with_endianness(Endianness::Little);
+            let mask_ty = self.b.func.dfg.value_type(c);
+            let a = self.b.ins().bitcast(mask_ty, le, a);
+            let b = self.b.ins().bitcast(mask_ty, le, b);
+            let r = self.b.ins().bitselect(c, a, b);
+            self.b.ins().bitcast(self.ty, le, r)
+        } else {
+            self.b.ins().select(c, a, b)
+        }
+    }
+
+    /// `c ? a : b` for refractory counters.
+    fn select_i(&mut self, c: Value, a: Value, b: Value) -> Value {
+        if self.vector() {
+            self.b.ins().bitselect(c, a, b)
+        } else {
+            self.b.ins().select(c, a, b)
+        }
+    }
+
+    /// A refractory-counter constant in every lane.
+    fn counter(&mut self, v: i64) -> Value {
+        if self.vector() {
+            let c = self.b.ins().iconst(types::I64, v);
+            self.b.ins().splat(types::I64X2, c)
+        } else {
+            self.b.ins().iconst(types::I32, v)
+        }
     }
 
     fn bool_to_f64(&mut self, c: Value) -> Value {
         let one = self.f(1.0);
         let zero = self.f(0.0);
-        self.b.ins().select(c, one, zero)
+        self.select_f(c, one, zero)
     }
 
     /// Code for an expression with the given state values and time.
@@ -388,12 +620,9 @@ impl Gen<'_, '_> {
             ExprKind::Const(v) => self.fq(*v),
             ExprKind::Bool(v) => self.f(if *v { 1.0 } else { 0.0 }),
             ExprKind::Param(h) => {
-                match (&self.spec.params[h.index()], self.param_ptrs[h.index()]) {
+                match (&self.spec.params[h.index()], self.param_ptrs(h.index())) {
                     (PerNeuron::Const(v), _) => self.f(*v),
-                    (PerNeuron::Values(_), Some(base)) => {
-                        let i = self.i;
-                        self.load_f64(base, i, 0)
-                    }
+                    (PerNeuron::Values(_), Some(row)) => self.load(row, 8),
                     _ => self.f(f64::NAN),
                 }
             }
@@ -423,8 +652,8 @@ impl Gen<'_, '_> {
                     BinaryOp::Mul => self.b.ins().fmul(a, c),
                     BinaryOp::Div => self.b.ins().fdiv(a, c),
                     BinaryOp::Pow => {
-                        let call = self.b.ins().call(self.pow_ref, &[a, c]);
-                        self.b.inst_results(call)[0]
+                        let pow = self.pow_ref;
+                        self.per_lane(&[a, c], |g, v| g.call(pow, v))
                     }
                 };
                 self.rnd(r)
@@ -434,21 +663,26 @@ impl Gen<'_, '_> {
                 self.bool_to_f64(m)
             }
             ExprKind::Call(f, args) => {
-                let vals: Vec<Value> = args.iter().map(|a| self.expr(arena, *a, x, t)).collect();
+                let mut vals: Vec<Value> =
+                    args.iter().map(|a| self.expr(arena, *a, x, t)).collect();
+                while vals.len() < 2 {
+                    vals.push(self.f(f64::NAN));
+                }
                 let id = Func::ALL.iter().position(|g| g == f).unwrap_or(usize::MAX) as i64;
-                let idv = self.b.ins().iconst(types::I64, id);
-                let a = vals.first().copied().unwrap_or_else(|| self.f(f64::NAN));
-                let c = vals.get(1).copied().unwrap_or_else(|| self.f(f64::NAN));
-                let call = self.b.ins().call(self.func_ref, &[idv, a, c]);
-                let r = self.b.inst_results(call)[0];
+                let func = self.func_ref;
+                let r = self.per_lane(&vals[..2], |g, v| {
+                    let idv = g.b.ins().iconst(types::I64, id);
+                    g.call(func, &[idv, v[0], v[1]])
+                });
                 self.rnd(r)
             }
         }
     }
 
-    /// A condition as a machine truth value, without the detour through
-    /// 1.0 / 0.0 that [`Gen::expr`] takes: the same answer as the
-    /// interpreter's `eval(..) != 0.0`, with fewer instructions.
+    /// A condition as a machine truth value (an `i8`, or a lane mask),
+    /// without the detour through 1.0 / 0.0 that [`Gen::expr`] takes: the
+    /// same answer as the interpreter's `eval(..) != 0.0`, with fewer
+    /// instructions.
     fn cond(&mut self, arena: &ExprArena, e: ExprId, x: &[Value], t: Value) -> Value {
         match &arena[e].kind {
             ExprKind::Compare(op, a, c) => {
@@ -472,7 +706,11 @@ impl Gen<'_, '_> {
             }
             ExprKind::Not(a) => {
                 let a = self.cond(arena, *a, x, t);
-                self.b.ins().bxor_imm_u(a, 1)
+                if self.vector() {
+                    self.b.ins().bnot(a)
+                } else {
+                    self.b.ins().bxor_imm_u(a, 1)
+                }
             }
             ExprKind::Let(l) => {
                 let v = self.spec.model.lets[*l].value;
@@ -486,6 +724,11 @@ impl Gen<'_, '_> {
         }
     }
 
+    /// The per-neuron array of parameter `k`, if it varies.
+    fn param_ptrs(&self, k: usize) -> Option<Value> {
+        self.param_rows.get(k).copied().flatten()
+    }
+
     /// Right-hand sides at `x`, time `t` (states without an ODE: 0).
     fn rhs(&mut self, rhs: &[Option<ExprId>], x: &[Value], t: Value) -> Vec<Value> {
         let arena = &self.spec.prog.exprs;
@@ -496,45 +739,29 @@ impl Gen<'_, '_> {
             })
             .collect()
     }
-
-    /// The body of the per-neuron loop.
-    #[allow(clippy::too_many_arguments)]
-    fn neuron(
-        &mut self,
-        bases: NeuronBases,
-        scale_ptrs: &[Option<Value>],
-        n: Value,
-        slots: Value,
-        slot: Value,
-        t0: Value,
-    ) {
+    /// The body of the per-neuron loop, for `lanes` neurons from `i`.
+    fn neuron(&mut self, bases: &Bases) {
         let prog = self.spec.prog;
         let ns = prog.states;
-        let i = self.i;
-        let xi = self.b.ins().imul_imm_s(i, ns as i64);
-        let mut x: Vec<Value> = (0..ns)
-            .map(|s| self.load_f64(bases.x, xi, 8 * s as i64))
-            .collect();
-        let refr_addr = {
-            let off = self.b.ins().imul_imm_s(i, 4);
-            self.b.ins().iadd(bases.refr, off)
-        };
-        let r = self.b.ins().load(types::I32, self.mf, refr_addr, 0);
-        let refractory = self.b.ins().icmp_imm_u(IntCC::NotEqual, r, 0);
+        let mut x: Vec<Value> = (0..ns).map(|s| self.load(bases.x_rows[s], 8)).collect();
+        let r = self.load(bases.refr, 4);
+        let zero = self.counter(0);
+        // Selects on "not refractory" take the comparison itself as mask.
+        let active = self.b.ins().icmp(IntCC::Equal, r, zero);
         let clamp_idx = prog.refractory.as_ref().map(|rf| rf.clamp as usize);
         let clamp_val = match clamp_idx {
             Some(c) => {
-                let cv = self.load_f64(bases.clamp, i, 0);
-                x[c] = self.b.ins().select(refractory, cv, x[c]);
+                let cv = self.load(bases.clamp, 8);
+                x[c] = self.select_f(active, x[c], cv);
                 Some(cv)
             }
             None => None,
         };
         let h = self.spec.h;
+        let t0 = self.splat(bases.t0);
         match &prog.integrator {
             Integrator::Exact { .. } => {
-                // Shared: constants. Per neuron: P, c, q at props[i * k].
-                let k = ns * ns + 2 * ns;
+                // Shared: constants. Per neuron: rows of P, c, q.
                 let (pv, cv, qv): (Vec<Value>, Vec<Value>, Vec<Value>) = match self.spec.shared {
                     Some(p) => (
                         p.p.iter().map(|v| self.f(*v)).collect(),
@@ -542,10 +769,8 @@ impl Gen<'_, '_> {
                         p.q.iter().map(|v| self.f(*v)).collect(),
                     ),
                     None => {
-                        let pi = self.b.ins().imul_imm_s(i, k as i64);
-                        let all: Vec<Value> = (0..k)
-                            .map(|j| self.load_f64(bases.props, pi, 8 * j as i64))
-                            .collect();
+                        let all: Vec<Value> =
+                            bases.prop_rows.iter().map(|r| self.load(*r, 8)).collect();
                         (
                             all[..ns * ns].to_vec(),
                             all[ns * ns..ns * ns + ns].to_vec(),
@@ -635,17 +860,10 @@ impl Gen<'_, '_> {
         }
         // Inputs of this step, through the ports.
         for (port, jump) in prog.jumps.iter().enumerate() {
-            // The plane of this port and slot does not depend on the neuron:
-            // cranelift hoists it out of the loop, leaving one add a load.
-            let row = self.b.ins().imul_imm_s(slots, port as i64);
-            let row = self.b.ins().iadd(row, slot);
-            let row = self.b.ins().imul(row, n);
-            let row_bytes = self.b.ins().imul_imm_s(row, 8);
-            let plane = self.b.ins().iadd(bases.input, row_bytes);
-            let v = self.load_f64(plane, i, 0);
-            let scale = match (self.spec.scale_consts[port], scale_ptrs[port]) {
+            let v = self.load(bases.planes[port], 8);
+            let scale = match (self.spec.scale_consts[port], bases.scales[port]) {
                 (Some(c), _) => self.f(c),
-                (None, Some(base)) => self.load_f64(base, i, 0),
+                (None, Some(row)) => self.load(row, 8),
                 _ => self.f(f64::NAN),
             };
             let s = jump.state as usize;
@@ -653,7 +871,7 @@ impl Gen<'_, '_> {
             x[s] = self.add(x[s], add);
         }
         if let (Some(c), Some(cv)) = (clamp_idx, clamp_val) {
-            x[c] = self.b.ins().select(refractory, cv, x[c]);
+            x[c] = self.select_f(active, x[c], cv);
         }
         // Threshold, reset, refractoriness: selects, no branches.
         let fire = match prog.threshold {
@@ -661,34 +879,31 @@ impl Gen<'_, '_> {
                 let hv = self.f(h);
                 let t1 = self.b.ins().fadd(t0, hv);
                 let crossed = self.cond(&prog.exprs, th, &x, t1);
-                let not_refr = self.b.ins().icmp_imm_u(IntCC::Equal, r, 0);
-                let fire = self.b.ins().band(crossed, not_refr);
+                // Scalar conditions are i8, lane masks i64: the counter
+                // comparison matches the float one's width either way.
+                let fire = self.b.ins().band(crossed, active);
                 for &(s, e) in &prog.reset {
                     let v = self.expr(&prog.exprs, e, &x, t1);
-                    x[s as usize] = self.b.ins().select(fire, v, x[s as usize]);
+                    x[s as usize] = self.select_f(fire, v, x[s as usize]);
                 }
                 fire
             }
+            None if self.vector() => self.counter(0),
             None => self.b.ins().iconst(types::I8, 0),
         };
-        let one = self.b.ins().iconst(types::I32, 1);
+        let one = self.counter(1);
         let dec = self.b.ins().isub(r, one);
-        let r_after = self.b.ins().select(refractory, dec, r);
+        let r_after = self.select_i(active, r, dec);
         if let (Some(c), Some(cv)) = (clamp_idx, clamp_val) {
-            let rs_addr = {
-                let off = self.b.ins().imul_imm_s(i, 4);
-                self.b.ins().iadd(bases.refr_steps, off)
-            };
-            let rs = self.b.ins().load(types::I32, self.mf, rs_addr, 0);
-            let r_new = self.b.ins().select(fire, rs, r_after);
-            self.b.ins().store(self.mf, r_new, refr_addr, 0);
-            let c_new = self.b.ins().select(fire, x[c], cv);
-            self.store_f64(c_new, bases.clamp, i, 0);
+            let rs = self.load(bases.refr_steps, 4);
+            let r_new = self.select_i(fire, rs, r_after);
+            self.store_u32(r_new, bases.refr);
+            let c_new = self.select_f(fire, x[c], cv);
+            self.store_f64(c_new, bases.clamp);
         }
         for (s, v) in x.iter().enumerate() {
-            self.store_f64(*v, bases.x, xi, 8 * s as i64);
+            self.store_f64(*v, bases.x_rows[s]);
         }
-        let fired_addr = self.b.ins().iadd(bases.fired, i);
-        self.b.ins().store(self.mf, fire, fired_addr, 0);
+        self.store_fired(fire, bases.fired);
     }
 }
