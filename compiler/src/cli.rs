@@ -101,8 +101,9 @@ enum Command {
         /// Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
-        /// Draw a spike raster with population rates to this SVG file.
-        #[arg(long, value_name = "FILE.svg")]
+        /// Draw a spike raster with population rates to this file, as SVG
+        /// or PNG by its extension.
+        #[arg(long, value_name = "FILE.svg|FILE.png")]
         plot: Option<PathBuf>,
         /// `jit` compiles each population's update with cranelift; `interp`
         /// is the reference interpreter. Both give bit-identical results.
@@ -293,17 +294,21 @@ pub fn run(
                 PrecisionArg::F32 => spikec_ir::eval::Precision::F32,
                 PrecisionArg::S1615 => spikec_ir::eval::Precision::S1615,
             };
-            if let Some(p) = plot
-                .as_ref()
-                .filter(|p| p.extension().is_none_or(|e| e != "svg"))
-            {
-                let _ = writeln!(
-                    out.stderr,
-                    "error: --plot {}: only SVG plots are supported (name the file `.svg`)",
-                    p.display()
-                );
-                return EXIT_USAGE;
-            }
+            let plot = match plot {
+                Some(p) => match crate::sim_out::PlotFormat::of_path(&p) {
+                    Some(format) => Some((p, format)),
+                    None => {
+                        let _ = writeln!(
+                            out.stderr,
+                            "error: --plot {}: unknown plot format; the extension must be {}",
+                            p.display(),
+                            crate::sim_out::PlotFormat::ACCEPTED
+                        );
+                        return EXIT_USAGE;
+                    }
+                },
+                None => None,
+            };
             let engine = match engine {
                 EngineArg::Jit => spikec_sim::Engine::Jit,
                 EngineArg::Interp => spikec_sim::Engine::Interp,
@@ -375,8 +380,8 @@ pub fn run(
                     return EXIT_USAGE;
                 }
             }
-            if let Some(p) = &plot {
-                if let Err(e) = crate::sim_out::plot_svg(p, net, &run) {
+            if let Some((p, format)) = &plot {
+                if let Err(e) = crate::sim_out::plot(p, *format, net, &run) {
                     let _ = writeln!(out.stderr, "error: cannot draw `{}`: {e}", p.display());
                     return EXIT_USAGE;
                 }

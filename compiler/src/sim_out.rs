@@ -1,7 +1,8 @@
 //! What `spikec sim` writes and prints: the spike list and state traces as
-//! CSV, and a per-population summary (rate, coefficient of variation of the
-//! inter-spike intervals). Files are written beside their final name and
-//! renamed, so an interrupted run leaves no half-written output.
+//! CSV, a per-population summary (rate, coefficient of variation of the
+//! inter-spike intervals) and the `--plot` raster as SVG or PNG. Files are
+//! written beside their final name and renamed, so an interrupted run leaves
+//! no half-written output.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -241,9 +242,102 @@ pub fn summary(net: &Network, run: &Output, secs: f64) -> String {
     out
 }
 
+/// What `--plot` writes, chosen by the file's extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlotFormat {
+    /// Vector graphics; text is left to the viewer's fonts.
+    Svg,
+    /// A bitmap, with text drawn from the embedded font.
+    Png,
+}
+
+impl PlotFormat {
+    /// The accepted extensions, as a usage message names them.
+    pub const ACCEPTED: &'static str = "`.svg` or `.png`";
+
+    /// The format of `path` by its extension (either case), if spikec draws it.
+    pub fn of_path(path: &Path) -> Option<PlotFormat> {
+        let ext = path.extension()?.to_str()?;
+        if ext.eq_ignore_ascii_case("svg") {
+            Some(PlotFormat::Svg)
+        } else if ext.eq_ignore_ascii_case("png") {
+            Some(PlotFormat::Png)
+        } else {
+            None
+        }
+    }
+}
+
+/// The plot's size in pixels (SVG user units).
+const PLOT_SIZE: (u32, u32) = (1000, 700);
+
+/// DejaVu Sans cut down to ASCII and Latin-1 (see `compiler/assets/README.md`).
+static PLOT_FONT: &[u8] = include_bytes!("../assets/DejaVuSans-subset.ttf");
+
+/// Registers the embedded font as plotters' `sans-serif`, once. With
+/// plotters' `ab_glyph` feature every backend measures text with a
+/// registered font, so this comes before drawing either format.
+fn register_plot_font() -> Result<(), String> {
+    static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font("sans-serif", plotters::style::FontStyle::Normal, PLOT_FONT)
+            .is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err("the embedded font is not a usable TrueType font".into())
+    }
+}
+
 /// Draws a spike raster (recorded neurons, populations stacked) above the
-/// population rates in 5 ms bins, as SVG.
-pub fn plot_svg(path: &Path, net: &Network, run: &Output) -> Result<(), String> {
+/// population rates in 5 ms bins, as SVG or PNG by `format`. The file is
+/// written beside `path` and renamed; the same run gives the same bytes.
+pub fn plot(path: &Path, format: PlotFormat, net: &Network, run: &Output) -> Result<(), String> {
+    use plotters::prelude::*;
+    register_plot_font()?;
+    let (w, h) = PLOT_SIZE;
+    let bytes = match format {
+        PlotFormat::Svg => {
+            let mut text = String::new();
+            draw_plot(
+                SVGBackend::with_string(&mut text, PLOT_SIZE).into_drawing_area(),
+                net,
+                run,
+            )?;
+            text.into_bytes()
+        }
+        PlotFormat::Png => {
+            let mut rgb = vec![0u8; w as usize * h as usize * 3];
+            draw_plot(
+                BitMapBackend::with_buffer(&mut rgb, PLOT_SIZE).into_drawing_area(),
+                net,
+                run,
+            )?;
+            let mut png = Vec::new();
+            let mut enc = png::Encoder::new(&mut png, w, h);
+            enc.set_color(png::ColorType::Rgb);
+            enc.set_depth(png::BitDepth::Eight);
+            let mut writer = enc.write_header().map_err(|e| e.to_string())?;
+            writer.write_image_data(&rgb).map_err(|e| e.to_string())?;
+            writer.finish().map_err(|e| e.to_string())?;
+            png
+        }
+    };
+    let ext = match format {
+        PlotFormat::Svg => "partial.svg",
+        PlotFormat::Png => "partial.png",
+    };
+    let tmp = path.with_extension(ext);
+    std::fs::write(&tmp, bytes).map_err(|e| e.to_string())?;
+    std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+}
+
+fn draw_plot<DB: plotters::prelude::DrawingBackend>(
+    root: plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    net: &Network,
+    run: &Output,
+) -> Result<(), String> {
     use plotters::prelude::*;
     let h = net.timestep;
     let t_end = run.steps as f64 * h;
@@ -261,98 +355,107 @@ pub fn plot_svg(path: &Path, net: &Network, run: &Output) -> Result<(), String> 
             rows += pop.size;
         }
     }
-    let tmp = path.with_extension("partial.svg");
-    {
-        let root = SVGBackend::new(&tmp, (1000, 700)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let (top, bottom) = root.split_vertically(480);
-        let mut raster = ChartBuilder::on(&top)
-            .margin(10)
-            .x_label_area_size(30)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..t_end, 0u32..rows.max(1))
-            .map_err(|e| e.to_string())?;
-        raster
-            .configure_mesh()
-            .x_desc("time (ms)")
-            .y_desc("neuron")
-            .draw()
-            .map_err(|e| e.to_string())?;
-        let colors = [BLUE, RED, GREEN, MAGENTA, CYAN, BLACK];
-        for (p, name) in names.iter().enumerate() {
-            let color = colors[p % colors.len()];
-            let points: Vec<(f64, u32)> = run
-                .spikes
-                .iter()
-                .filter(|s| s.population as usize == p)
-                .map(|s| ((s.step + 1) as f64 * h, offset[p] + s.neuron))
-                .collect();
-            if points.is_empty() {
-                continue;
-            }
-            raster
-                .draw_series(
-                    points
-                        .into_iter()
-                        .map(|(t, n)| Circle::new((t, n), 1, color.filled())),
-                )
-                .map_err(|e| e.to_string())?
-                .label(*name)
-                .legend(move |(x, y)| Circle::new((x, y), 3, color.filled()));
-        }
-        raster
-            .configure_series_labels()
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())?;
-        let bin = 5.0f64.max(h);
-        let nbins = ((t_end / bin).ceil() as usize).max(1);
-        let mut rates: Vec<Vec<f64>> = vec![vec![0.0; nbins]; names.len()];
-        for s in &run.spikes {
-            let b = (((s.step + 1) as f64 * h / bin) as usize).min(nbins - 1);
-            rates[s.population as usize][b] += 1.0;
-        }
-        let counts: Vec<u32> = net.populations.iter().map(|(_, p)| p.size).collect();
-        let max_rate = rates
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let (top, bottom) = root.split_vertically(480);
+    let mut raster = ChartBuilder::on(&top)
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..t_end, 0u32..rows.max(1))
+        .map_err(|e| e.to_string())?;
+    raster
+        .configure_mesh()
+        .x_desc("time (ms)")
+        .y_desc("neuron")
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let colors = [BLUE, RED, GREEN, MAGENTA, CYAN, BLACK];
+    for (p, name) in names.iter().enumerate() {
+        let color = colors[p % colors.len()];
+        let points: Vec<(f64, u32)> = run
+            .spikes
             .iter()
-            .zip(&counts)
-            .flat_map(|(r, n)| r.iter().map(move |c| c / (*n as f64) / (bin / 1000.0)))
-            .fold(1.0f64, f64::max);
-        let mut chart = ChartBuilder::on(&bottom)
-            .margin(10)
-            .x_label_area_size(30)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..t_end, 0.0..max_rate * 1.1)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("time (ms)")
-            .y_desc("rate (Hz)")
-            .draw()
-            .map_err(|e| e.to_string())?;
-        for (p, r) in rates.iter().enumerate() {
-            if r.iter().all(|c| *c == 0.0) {
-                continue;
-            }
-            let color = colors[p % colors.len()];
-            let n = counts[p] as f64;
-            chart
-                .draw_series(LineSeries::new(
-                    r.iter()
-                        .enumerate()
-                        .map(|(b, c)| ((b as f64 + 0.5) * bin, c / n / (bin / 1000.0))),
-                    color,
-                ))
-                .map_err(|e| e.to_string())?;
+            .filter(|s| s.population as usize == p)
+            .map(|s| ((s.step + 1) as f64 * h, offset[p] + s.neuron))
+            .collect();
+        if points.is_empty() {
+            continue;
         }
-        root.present().map_err(|e| e.to_string())?;
+        raster
+            .draw_series(
+                points
+                    .into_iter()
+                    .map(|(t, n)| Circle::new((t, n), 1, color.filled())),
+            )
+            .map_err(|e| e.to_string())?
+            .label(*name)
+            .legend(move |(x, y)| Circle::new((x, y), 3, color.filled()));
     }
-    std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+    // Opaque, so that the names stay readable over a dense raster.
+    raster
+        .configure_series_labels()
+        .background_style(WHITE)
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    let bin = 5.0f64.max(h);
+    let nbins = ((t_end / bin).ceil() as usize).max(1);
+    let mut rates: Vec<Vec<f64>> = vec![vec![0.0; nbins]; names.len()];
+    for s in &run.spikes {
+        let b = (((s.step + 1) as f64 * h / bin) as usize).min(nbins - 1);
+        rates[s.population as usize][b] += 1.0;
+    }
+    let counts: Vec<u32> = net.populations.iter().map(|(_, p)| p.size).collect();
+    let max_rate = rates
+        .iter()
+        .zip(&counts)
+        .flat_map(|(r, n)| r.iter().map(move |c| c / (*n as f64) / (bin / 1000.0)))
+        .fold(1.0f64, f64::max);
+    let mut chart = ChartBuilder::on(&bottom)
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..t_end, 0.0..max_rate * 1.1)
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("time (ms)")
+        .y_desc("rate (Hz)")
+        .draw()
+        .map_err(|e| e.to_string())?;
+    for (p, r) in rates.iter().enumerate() {
+        if r.iter().all(|c| *c == 0.0) {
+            continue;
+        }
+        let color = colors[p % colors.len()];
+        let n = counts[p] as f64;
+        chart
+            .draw_series(LineSeries::new(
+                r.iter()
+                    .enumerate()
+                    .map(|(b, c)| ((b as f64 + 0.5) * bin, c / n / (bin / 1000.0))),
+                color,
+            ))
+            .map_err(|e| e.to_string())?;
+    }
+    root.present().map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::step_end;
+    use super::{step_end, PlotFormat};
+    use std::path::Path;
+
+    #[test]
+    fn plot_format_follows_the_extension() {
+        let of = |p: &str| PlotFormat::of_path(Path::new(p));
+        assert_eq!(of("run/raster.svg"), Some(PlotFormat::Svg));
+        assert_eq!(of("raster.png"), Some(PlotFormat::Png));
+        assert_eq!(of("RASTER.PNG"), Some(PlotFormat::Png));
+        assert_eq!(of("raster.pdf"), None);
+        assert_eq!(of("raster"), None);
+        assert_eq!(of("png"), None);
+    }
 
     #[test]
     fn step_ends_have_the_timestep_decimals() {

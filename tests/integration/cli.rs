@@ -161,7 +161,7 @@ fn sim_writes_sorted_spikes_and_a_summary() {
 }
 
 #[test]
-fn sim_plots_svg_only() {
+fn sim_plots_svg() {
     let svg = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("raster.svg");
     let (code, _, err) = run(&[
         "sim",
@@ -177,18 +177,68 @@ fn sim_plots_svg_only() {
         text.contains("<svg") && text.contains("rate (Hz)") && text.contains("<circle"),
         "not a raster"
     );
-    assert_eq!(
-        run(&[
+}
+
+#[test]
+fn sim_plots_png_by_extension() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim_png");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let plot = |net: &str, name: &str| -> Vec<u8> {
+        let png = dir.join(name);
+        let (code, _, err) = run(&[
+            "sim",
+            net,
+            "--duration",
+            "20 ms",
+            "--plot",
+            png.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        std::fs::read(&png).unwrap()
+    };
+    let a = plot("dsl-examples/izhikevich.snn", "a.png");
+    // The signature, then the IHDR chunk: length 13, type, width, height
+    // (big-endian), bit depth 8, colour type 2 (RGB).
+    assert!(a.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert_eq!(&a[8..16], b"\0\0\0\x0dIHDR");
+    let be = |b: &[u8]| u32::from_be_bytes(b.try_into().unwrap());
+    assert_eq!((be(&a[16..20]), be(&a[20..24])), (1000, 700));
+    assert_eq!(&a[24..26], &[8, 2]);
+    assert!(a.ends_with(b"IEND\xaeB`\x82"), "truncated PNG");
+    // The same run gives the same bytes; another network another picture.
+    assert_eq!(a, plot("dsl-examples/izhikevich.snn", "again.png"));
+    assert_ne!(a, plot("dsl-examples/brunel.snn", "b.png"));
+    // The extension picks the format, in either case.
+    assert!(plot("dsl-examples/izhikevich.snn", "upper.PNG").starts_with(b"\x89PNG"));
+    // No temporary file is left beside them.
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a.png", "again.png", "b.png", "upper.PNG"]);
+}
+
+#[test]
+fn sim_rejects_other_plot_formats_before_simulating() {
+    for name in ["raster.pdf", "raster"] {
+        let (code, out, err) = run(&[
             "sim",
             "dsl-examples/izhikevich.snn",
             "--duration",
             "20 ms",
             "--plot",
-            "x.png"
-        ])
-        .0,
-        2
-    );
+            name,
+        ]);
+        assert_eq!(code, 2, "{name}: {err}");
+        assert!(out.is_empty(), "simulated before rejecting: {out}");
+        assert!(
+            err.contains(&format!("--plot {name}")) && err.contains("`.svg` or `.png`"),
+            "{err}"
+        );
+        assert!(!crate::support::root().join(name).exists());
+    }
 }
 
 #[test]

@@ -1,0 +1,13 @@
+//! The SpiNNaker backend.
+//!
+//! Following PACMAN's split of model data from operations, every stage is a
+//! pure function from its inputs to its outputs: the machine model
+//! ([`machine`]) is data; partitioning, placement, routing ([`route`]),
+//! key allocation and routing-table generation and compression ([`table`])
+//! each take what the previous stage made and return a new value. Nothing
+//! is global, so a stage can be tested, and rerun, on its own.
+
+pub mod geometry;
+pub mod machine;
+pub mod route;
+pub mod table;
