@@ -114,6 +114,34 @@ enum Command {
         #[arg(long, value_enum, default_value = "f64")]
         precision: PrecisionArg,
     },
+    /// Build hardware configurations for a target.
+    #[command(
+        after_help = "Examples:\n  spikec build dsl-examples/cuba.snn --target spinnaker -o build/\n  spikec build net.snn --target spinnaker --machine spinn5x3 -o build/\n  spikec build net.snn --target spinnaker --machine my-board.toml -o build/"
+    )]
+    Build {
+        /// The .snn file.
+        file: PathBuf,
+        /// What to build for.
+        #[arg(long, value_enum)]
+        target: TargetArg,
+        /// Output directory; replaced as a whole, only when the build succeeds.
+        #[arg(short = 'o', long = "out", value_name = "DIR")]
+        out: PathBuf,
+        /// A machine preset (`spinn5`, `spinn5x3`, `spinnaker2`, ...) or a
+        /// machine file (`.toml`) with dead chips, cores and links.
+        #[arg(long, default_value = "spinn5")]
+        machine: String,
+        /// Largest number of neurons on one core (default 256).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        neurons_per_core: Option<u32>,
+        /// Override a network parameter: --set n=40000 (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
+        set: Vec<Override>,
+        /// Worker threads for the expansion (default: all cores). The result
+        /// does not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Expand connectivity and report synapse counts and memory per projection.
     #[command(after_help = "Example:\n  spikec stats dsl-examples/microcircuit.snn --threads 2")]
     Stats {
@@ -143,6 +171,12 @@ enum PrecisionArg {
     F32,
     /// Signed 16.15 fixed point.
     S1615,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TargetArg {
+    /// SpiNNaker core maps: placements, routing tables, per-core data.
+    Spinnaker,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -389,6 +423,42 @@ pub fn run(
             let _ = out
                 .stdout
                 .write_all(crate::sim_out::summary(net, &run, secs).as_bytes());
+            EXIT_OK
+        }
+        Command::Build {
+            file,
+            target: TargetArg::Spinnaker,
+            out: dir,
+            machine,
+            neurons_per_core,
+            set,
+            threads,
+        } => {
+            let req = crate::build_spinnaker::SpinnakerRequest {
+                machine: crate::build_spinnaker::MachineSource::parse(&machine),
+                neurons_per_core,
+            };
+            let (_, art, secs) = match run_stage(&mut out, &file, &set, threads, |net| {
+                crate::build_spinnaker::build(net, &req)
+            }) {
+                Ok(r) => r,
+                Err(code) => return code,
+            };
+            if let Err(e) = crate::build_spinnaker::write(&dir, &art) {
+                let _ = writeln!(
+                    out.stderr,
+                    "error: cannot write to `{}`: {e}",
+                    dir.display()
+                );
+                return EXIT_USAGE;
+            }
+            let _ = out.stdout.write_all(art.report.to_text().as_bytes());
+            let _ = writeln!(
+                out.stdout,
+                "\nwrote {} files to {} in {secs:.2} s",
+                art.files.len(),
+                dir.display()
+            );
             EXIT_OK
         }
         Command::Stats { file, set, threads } => {

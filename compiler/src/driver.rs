@@ -84,7 +84,7 @@ fn compile_on_this_thread(name: &str, text: String, overrides: &[Override]) -> C
 }
 
 /// Validates a lowered network, as diagnostics on failure.
-fn valid(net: &Network) -> Result<ValidNetwork<'_>, Vec<Diagnostic>> {
+pub(crate) fn valid(net: &Network) -> Result<ValidNetwork<'_>, Vec<Diagnostic>> {
     validate(net).map_err(|errs| errs.iter().map(|e| validation_diagnostic(net, e)).collect())
 }
 

@@ -1,11 +1,14 @@
 //! The invalid-program corpus (`tests/invalid/*.snn`): each file names the
 //! code it must produce in its first line (`# expect: E0020`), optionally
-//! command-line overrides (`# args: --set n=3`). The rendered diagnostics
-//! are golden files; every code in the registry must be covered.
+//! command-line arguments (`# args: --set n=3`; `--target spinnaker
+//! [--machine M]` also builds for SpiNNaker, with a machine file relative to
+//! the case). The rendered diagnostics are golden files; every code in the
+//! registry must be covered.
 
 use std::collections::BTreeSet;
 
 use crate::support::{compile_rel, rel, rendered, snn_files};
+use spikec::build_spinnaker::{build, MachineSource, SpinnakerRequest};
 use spikec::diag::CODES;
 use spikec::driver::Override;
 
@@ -14,6 +17,8 @@ struct Case {
     expect: String,
     overrides: Vec<Override>,
     path: std::path::PathBuf,
+    /// `--target spinnaker`: the machine to build for.
+    spinnaker: Option<MachineSource>,
 }
 
 fn cases() -> Vec<Case> {
@@ -23,13 +28,24 @@ fn cases() -> Vec<Case> {
             let text = std::fs::read_to_string(&path).expect("readable");
             let mut expect = None;
             let mut overrides = Vec::new();
+            let mut target = false;
+            let mut machine = MachineSource::Preset("spinn5".into());
             for line in text.lines().take(3) {
                 if let Some(c) = line.strip_prefix("# expect:") {
                     expect = Some(c.trim().to_string());
                 }
                 if let Some(a) = line.strip_prefix("# args:") {
                     let words: Vec<&str> = a.split_whitespace().collect();
+                    target |= words.windows(2).any(|w| w == ["--target", "spinnaker"]);
                     for w in words.windows(2) {
+                        if w[0] == "--machine" {
+                            machine = match MachineSource::parse(w[1]) {
+                                MachineSource::File(f) => {
+                                    MachineSource::File(path.parent().unwrap().join(f))
+                                }
+                                preset => preset,
+                            };
+                        }
                         if w[0] == "--set" {
                             let (n, v) = w[1].split_once('=').expect("NAME=VALUE");
                             overrides.push(Override {
@@ -47,6 +63,7 @@ fn cases() -> Vec<Case> {
                 name,
                 overrides,
                 path,
+                spinnaker: target.then_some(machine),
             }
         })
         .collect()
@@ -62,7 +79,18 @@ fn corpus_reports_expected_codes_golden() {
         // Programs that compile go on to the shared middle end, whose
         // errors (E0052) are diagnostics like any other.
         if let Some(net) = &c.network {
-            if let Err(diags) = spikec::driver::expand_network(net) {
+            let result = match &case.spinnaker {
+                // The backend's errors name declarations in the source too.
+                Some(machine) => {
+                    let req = SpinnakerRequest {
+                        machine: machine.clone(),
+                        neurons_per_core: None,
+                    };
+                    build(net, &req).map(|_| ())
+                }
+                None => spikec::driver::expand_network(net).map(|_| ()),
+            };
+            if let Err(diags) = result {
                 c.diagnostics.extend(diags);
             }
         }

@@ -10,5 +10,6 @@ mod expand;
 mod fmt;
 mod robustness;
 mod sim;
+mod spinnaker;
 mod support;
 mod units;

@@ -7,7 +7,17 @@
 //! each take what the previous stage made and return a new value. Nothing
 //! is global, so a stage can be tested, and rerun, on its own.
 
+mod build;
+mod error;
 pub mod geometry;
+pub mod graph;
+pub mod keys;
 pub mod machine;
+pub mod place;
+pub mod report;
 pub mod route;
 pub mod table;
+pub mod trace;
+
+pub use build::{compile, map, Artifacts, Mapping, TargetOptions};
+pub use error::BuildError;

@@ -52,6 +52,10 @@ pub enum MachineError {
         error: Box<MachineError>,
     },
 
+    /// A routing-table size of zero or beyond what the router has.
+    #[error("a router of this machine holds 1 to {max} entries, not {entries}")]
+    RoutingEntries { entries: u32, max: u32 },
+
     /// The machine file could not be read.
     #[error("cannot read machine file {}: {message}", path.display())]
     Io { path: PathBuf, message: String },
@@ -79,9 +83,11 @@ impl MachineError {
             MachineError::Syntax { .. } => Some(
                 "a machine file has `preset = \"...\"` and optional `dead_chips = [[x, y]]`, \
                  `dead_cores = [{ chip = [x, y], core = n }]` and \
-                 `dead_links = [{ chip = [x, y], link = \"east\" }]`"
+                 `dead_links = [{ chip = [x, y], link = \"east\" }]`, \
+                 `routing_entries = n`"
                     .into(),
             ),
+            MachineError::RoutingEntries { .. } => None,
             MachineError::Entry { error, .. } => error.help(),
             MachineError::Io { .. } => None,
         }

@@ -5,6 +5,7 @@
 //! dead_chips = [[3, 4]]
 //! dead_cores = [{ chip = [0, 0], core = 5 }]
 //! dead_links = [{ chip = [1, 1], link = "north-east" }, { chip = [2, 0], link = 3 }]
+//! routing_entries = 512   # optional: a smaller router, for what-if studies
 //! ```
 //!
 //! This is the information spinn_machine takes as `down_chips`,
@@ -33,6 +34,9 @@ struct MachineFile {
     dead_cores: Vec<Spanned<DeadCore>>,
     #[serde(default)]
     dead_links: Vec<Spanned<DeadLink>>,
+    /// Fewer routing entries than the preset's (reserved system entries,
+    /// or a what-if study); never more than the router has.
+    routing_entries: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +101,11 @@ impl Machine {
             machine
                 .mark_chip_dead(coord(*entry.get_ref()))
                 .map_err(at(entry.span(), format!("dead_chips[{i}]")))?;
+        }
+        if let Some(entries) = &file.routing_entries {
+            machine
+                .limit_routing_entries(*entries.get_ref())
+                .map_err(at(entries.span(), "routing_entries".into()))?;
         }
         Ok(machine)
     }

@@ -167,6 +167,19 @@ impl Machine {
         &self.spec
     }
 
+    /// Lowers the routing entries a router offers (at least 1, at most the
+    /// preset's).
+    pub fn limit_routing_entries(&mut self, entries: u32) -> Result<(), MachineError> {
+        if entries == 0 || entries > self.spec.routing_entries {
+            return Err(MachineError::RoutingEntries {
+                entries,
+                max: self.spec.routing_entries,
+            });
+        }
+        self.spec.routing_entries = entries;
+        Ok(())
+    }
+
     /// Width of the chip grid; on a torus, where x wraps.
     pub fn width(&self) -> u16 {
         self.width

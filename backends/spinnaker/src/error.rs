@@ -1,0 +1,48 @@
+//! Why a build fails. Variants name populations and projections by index
+//! and chips by coordinates; the compiler's driver turns them into
+//! diagnostics at the declarations in the source.
+
+use crate::geometry::ChipCoord;
+use crate::machine::MachineError;
+use crate::route::RouteError;
+use crate::table::TableError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("the machine description is invalid: {0}")]
+    Machine(#[from] MachineError),
+    #[error("the network needs {needed} cores but the machine has {available} application cores")]
+    TooManyCores {
+        needed: usize,
+        available: usize,
+        /// The populations with the most cores (index, cores), largest first.
+        biggest: Vec<(usize, usize)>,
+    },
+    #[error("a core holding one neuron of this population needs {bytes} bytes of core memory, more than the {budget} bytes a core has")]
+    NeuronTooBig {
+        population: usize,
+        bytes: u32,
+        budget: u32,
+    },
+    #[error("the network needs {needed} routing keys, more than the 2^32 a key holds")]
+    KeySpace { needed: u64 },
+    #[error("{error}")]
+    Route {
+        error: RouteError,
+        /// The sending population, then those it could not reach.
+        populations: Vec<usize>,
+    },
+    #[error("the routing table of chip {chip} needs {entries} entries after compression; the router holds {capacity}")]
+    TableTooBig {
+        chip: ChipCoord,
+        entries: usize,
+        capacity: usize,
+        /// Populations with entries in the chip's uncompressed table, with
+        /// how many each (most first).
+        crowding: Vec<(usize, usize)>,
+    },
+    #[error("routing tables: {0}")]
+    Table(TableError),
+    #[error("internal error: the routing tables do not deliver as routed: {0}")]
+    Delivery(String),
+}

@@ -1,0 +1,185 @@
+//! `spikec build --target spinnaker`: runs the shared middle end, hands the
+//! expanded network to the SpiNNaker backend, turns its errors into
+//! diagnostics at the declarations they concern, and writes the artifacts
+//! so that a failed build never leaves a half-written directory.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diag::Diagnostic;
+use crate::driver::{expand_network, valid};
+use spikec_ir::{Network, Span};
+use spikec_spinnaker::graph::PartitionOptions;
+use spikec_spinnaker::machine::Machine;
+use spikec_spinnaker::{Artifacts, BuildError, TargetOptions};
+
+/// Where the machine description comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MachineSource {
+    /// `spinn5`, `spinn5x3`, `spinnaker2`, ...
+    Preset(String),
+    /// A machine file (TOML).
+    File(PathBuf),
+}
+
+impl MachineSource {
+    /// A file if the argument names one (has a `.toml` extension or a path
+    /// separator), a preset otherwise.
+    pub fn parse(arg: &str) -> MachineSource {
+        if arg.ends_with(".toml") || arg.contains('/') || arg.contains('\\') {
+            MachineSource::File(PathBuf::from(arg))
+        } else {
+            MachineSource::Preset(arg.to_string())
+        }
+    }
+}
+
+/// What the user asked for.
+#[derive(Clone, Debug)]
+pub struct SpinnakerRequest {
+    pub machine: MachineSource,
+    /// Overrides the default of 256 neurons a core.
+    pub neurons_per_core: Option<u32>,
+}
+
+/// Builds the configuration; errors are diagnostics.
+pub fn build(net: &Network, req: &SpinnakerRequest) -> Result<Artifacts, Vec<Diagnostic>> {
+    let machine = match &req.machine {
+        MachineSource::Preset(name) => Machine::preset(name),
+        MachineSource::File(path) => Machine::load(path),
+    }
+    .map_err(|e| vec![diagnostic(net, &BuildError::Machine(e))])?;
+    let ex = expand_network(net)?;
+    let valid = valid(net)?;
+    let mut partition = PartitionOptions::default();
+    if let Some(n) = req.neurons_per_core {
+        partition.neurons_per_core = n;
+    }
+    let opts = TargetOptions { machine, partition };
+    spikec_spinnaker::compile(&valid, &ex, &opts).map_err(|e| vec![diagnostic(net, &e)])
+}
+
+fn pop_span(net: &Network, p: usize) -> Span {
+    net.spans.populations.get(p).copied().unwrap_or(Span::DUMMY)
+}
+
+fn pop_name(net: &Network, p: usize) -> String {
+    net.populations
+        .iter()
+        .nth(p)
+        .map_or_else(|| format!("#{p}"), |(_, pop)| pop.name.clone())
+}
+
+/// A backend error as a diagnostic at the source it concerns.
+fn diagnostic(net: &Network, e: &BuildError) -> Diagnostic {
+    match e {
+        BuildError::Machine(m) => {
+            let d = Diagnostic::error("E0063", e.to_string());
+            match m.help() {
+                Some(h) => d.help(h),
+                None => d,
+            }
+        }
+        BuildError::TooManyCores { biggest, .. } => {
+            let mut d = Diagnostic::error("E0060", e.to_string());
+            for (i, &(p, cores)) in biggest.iter().enumerate() {
+                let msg = format!("`{}` needs {cores} cores", pop_name(net, p));
+                d = if i == 0 {
+                    d.primary(pop_span(net, p), msg)
+                } else {
+                    d.secondary(pop_span(net, p), msg)
+                };
+            }
+            d.help("use a larger machine (`--machine spinn5x3`), or fewer or smaller populations")
+        }
+        BuildError::NeuronTooBig { population, .. } => Diagnostic::error("E0060", e.to_string())
+            .primary(pop_span(net, *population), "this population's model")
+            .help("a model with fewer parameters and states fits; SpiNNaker cores have 64 KiB of DTCM"),
+        BuildError::KeySpace { .. } => Diagnostic::error("E0060", e.to_string())
+            .help("use fewer populations or larger slices (`--neurons-per-core`)"),
+        BuildError::TableTooBig { crowding, .. } => {
+            let mut d = Diagnostic::error("E0061", e.to_string());
+            for (i, &(p, ranges)) in crowding.iter().take(4).enumerate() {
+                let msg = format!(
+                    "`{}` needs {ranges} entr{} there before compression",
+                    pop_name(net, p),
+                    if ranges == 1 { "y" } else { "ies" }
+                );
+                d = if i == 0 {
+                    d.primary(pop_span(net, p), msg)
+                } else {
+                    d.secondary(pop_span(net, p), msg)
+                };
+            }
+            d.help("fewer, larger populations compress better; a larger machine spreads the routes")
+        }
+        BuildError::Route { error, populations } => {
+            let mut d = Diagnostic::error("E0062", e.to_string());
+            for (i, &p) in populations.iter().enumerate() {
+                d = if i == 0 {
+                    d.primary(pop_span(net, p), "sends from there")
+                } else {
+                    d.secondary(pop_span(net, p), "to a core here")
+                };
+            }
+            match error.help() {
+                Some(h) => d.help(h),
+                None => d.help("check the machine file's dead chips and links"),
+            }
+        }
+        BuildError::Table(_) | BuildError::Delivery(_) => {
+            Diagnostic::error("E0000", e.to_string())
+                .help("this is a bug in spikec; please report it with the input")
+        }
+    }
+}
+
+/// Writes the artifacts to `dir` all at once: into a sibling temporary
+/// directory first, which then replaces `dir`. A failure leaves any
+/// earlier `dir` as it was.
+pub fn write(dir: &Path, art: &Artifacts) -> std::io::Result<()> {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "build".into());
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)?;
+    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let written = (|| {
+        let mut dirs: BTreeMap<PathBuf, ()> = BTreeMap::new();
+        for (rel, bytes) in &art.files {
+            let path = tmp.join(rel);
+            if let Some(d) = path.parent() {
+                if dirs.insert(d.to_path_buf(), ()).is_none() {
+                    std::fs::create_dir_all(d)?;
+                }
+            }
+            std::fs::write(&path, bytes)?;
+        }
+        Ok::<(), std::io::Error>(())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let had_old = dir.exists();
+    if had_old {
+        std::fs::rename(dir, &old)?;
+    }
+    if let Err(e) = std::fs::rename(&tmp, dir) {
+        if had_old {
+            let _ = std::fs::rename(&old, dir);
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if had_old {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(())
+}
