@@ -7,11 +7,14 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
-use crate::driver::{expand_network, valid};
+use crate::driver::{expand_valid, programs, simulate, valid};
+use spikec_ir::eval::Precision;
+use spikec_ir::network::{IndexSet, Record, Recordable, Selection, SelectionPart};
 use spikec_ir::{Network, Span};
+use spikec_spinnaker::emulator::{emulate, Spike};
 use spikec_spinnaker::graph::PartitionOptions;
 use spikec_spinnaker::machine::Machine;
-use spikec_spinnaker::{Artifacts, BuildError, TargetOptions};
+use spikec_spinnaker::{Artifacts, BuildError, Input, TargetOptions};
 
 /// Where the machine description comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,21 +45,32 @@ pub struct SpinnakerRequest {
     pub neurons_per_core: Option<u32>,
 }
 
-/// Builds the configuration; errors are diagnostics.
-pub fn build(net: &Network, req: &SpinnakerRequest) -> Result<Artifacts, Vec<Diagnostic>> {
-    let machine = match &req.machine {
+fn machine(net: &Network, req: &SpinnakerRequest) -> Result<Machine, Vec<Diagnostic>> {
+    match &req.machine {
         MachineSource::Preset(name) => Machine::preset(name),
         MachineSource::File(path) => Machine::load(path),
     }
-    .map_err(|e| vec![diagnostic(net, &BuildError::Machine(e))])?;
-    let ex = expand_network(net)?;
+    .map_err(|e| vec![diagnostic(net, &BuildError::Machine(e))])
+}
+
+/// Builds the configuration; errors are diagnostics.
+pub fn build(net: &Network, req: &SpinnakerRequest) -> Result<Artifacts, Vec<Diagnostic>> {
+    let machine = machine(net, req)?;
     let valid = valid(net)?;
+    let ex = expand_valid(&valid)?;
+    let (programs, propagators) = programs(net, &ex);
     let mut partition = PartitionOptions::default();
     if let Some(n) = req.neurons_per_core {
         partition.neurons_per_core = n;
     }
     let opts = TargetOptions { machine, partition };
-    spikec_spinnaker::compile(&valid, &ex, &opts).map_err(|e| vec![diagnostic(net, &e)])
+    let input = Input {
+        net: valid,
+        expanded: &ex,
+        programs: &programs,
+        propagators: &propagators,
+    };
+    spikec_spinnaker::compile(&input, &opts).map_err(|e| vec![diagnostic(net, &e)])
 }
 
 fn pop_span(net: &Network, p: usize) -> Span {
@@ -68,6 +82,101 @@ fn pop_name(net: &Network, p: usize) -> String {
         .iter()
         .nth(p)
         .map_or_else(|| format!("#{p}"), |(_, pop)| pop.name.clone())
+}
+
+/// What `spikec verify` found.
+#[derive(Clone, Debug)]
+pub struct Verification {
+    /// Steps run.
+    pub steps: u64,
+    /// The emulator's spikes and the simulator's.
+    pub emulated: Vec<Spike>,
+    pub simulated: Vec<Spike>,
+    /// Packets, synaptic events and saturating ring-buffer adds.
+    pub packets: u64,
+    pub synaptic_events: u64,
+    pub saturated: u64,
+}
+
+impl Verification {
+    /// The first spike present in one run and not the other, in time
+    /// order: `(spike, true)` if only the emulator has it.
+    pub fn first_difference(&self) -> Option<(Spike, bool)> {
+        let (a, b) = (&self.emulated, &self.simulated);
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) if x == y => {
+                    i += 1;
+                    j += 1;
+                }
+                (Some(x), Some(y)) => return Some(if x < y { (*x, true) } else { (*y, false) }),
+                (Some(x), None) => return Some((*x, true)),
+                (None, Some(y)) => return Some((*y, false)),
+                (None, None) => break,
+            }
+        }
+        None
+    }
+}
+
+/// Builds, runs the emitted files in the packet-level emulator for
+/// `duration` ms, and simulates the network in s16.15 for comparison, with
+/// the spikes of every neuron recorded in both.
+pub fn verify(
+    net: &Network,
+    req: &SpinnakerRequest,
+    duration: f64,
+) -> Result<Verification, Vec<Diagnostic>> {
+    let art = build(net, req)?;
+    let machine = machine(net, req)?;
+    let valid = valid(net)?;
+    let ex = expand_valid(&valid)?;
+    let (progs, _) = programs(net, &ex);
+    let steps = (duration / net.timestep).round().max(0.0) as u64;
+    let emu = emulate(&machine, &art.files, net, &progs, steps).map_err(|e| {
+        vec![Diagnostic::error(
+            "E0000",
+            format!("internal compiler error: the emulator cannot run the build: {e}"),
+        )
+        .help("this is a bug in spikec; please report it with the .snn file")]
+    })?;
+    // The simulator records what the network asks for; here, everything.
+    let mut all = net.clone();
+    all.records = all
+        .populations
+        .iter()
+        .map(|(id, _)| Record {
+            selection: Selection {
+                parts: vec![SelectionPart {
+                    population: id,
+                    indices: IndexSet::All,
+                }],
+            },
+            what: Recordable::Spikes,
+        })
+        .collect();
+    all.spans.records = vec![Span::DUMMY; all.records.len()];
+    all.spans.record_parts = vec![vec![Span::DUMMY]; all.records.len()];
+    let (_, sim) = simulate(&all, duration, spikec_sim::Engine::Jit, Precision::S1615)?;
+    let mut simulated: Vec<Spike> = sim
+        .spikes
+        .iter()
+        .map(|s| Spike {
+            step: s.step,
+            population: s.population,
+            neuron: s.neuron,
+        })
+        .collect();
+    simulated.sort_unstable();
+    Ok(Verification {
+        steps,
+        emulated: emu.spikes,
+        simulated,
+        packets: emu.packets,
+        synaptic_events: emu.synaptic_events,
+        saturated: emu.saturated,
+    })
 }
 
 /// A backend error as a diagnostic at the source it concerns.
@@ -95,6 +204,14 @@ fn diagnostic(net: &Network, e: &BuildError) -> Diagnostic {
         BuildError::NeuronTooBig { population, .. } => Diagnostic::error("E0060", e.to_string())
             .primary(pop_span(net, *population), "this population's model")
             .help("a model with fewer parameters and states fits; SpiNNaker cores have 64 KiB of DTCM"),
+        BuildError::DelayTooLong { population, .. } => Diagnostic::error("E0064", e.to_string())
+            .primary(pop_span(net, *population), "the delays into this population")
+            .help("use shorter delays or a coarser timestep; delay-extension cores are not built yet"),
+        BuildError::Matrix {
+            population, error, ..
+        } => Diagnostic::error("E0065", e.to_string())
+            .primary(pop_span(net, *population), "in this population's synaptic data")
+            .help(error.help().unwrap_or_else(|| "split the population into smaller slices (`--neurons-per-core`)".into())),
         BuildError::KeySpace { .. } => Diagnostic::error("E0060", e.to_string())
             .help("use fewer populations or larger slices (`--neurons-per-core`)"),
         BuildError::TableTooBig { crowding, .. } => {

@@ -142,6 +142,33 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Build for a target, run what was built, and compare its spikes with
+    /// the simulator's (exit 0 when they are identical, 1 when not).
+    #[command(
+        after_help = "Example:\n  spikec verify dsl-examples/cuba.snn --target spinnaker --duration 100ms"
+    )]
+    Verify {
+        /// The .snn file.
+        file: PathBuf,
+        /// What to build for.
+        #[arg(long, value_enum)]
+        target: TargetArg,
+        /// Biological time to run, with a unit.
+        #[arg(long, default_value = "100 ms")]
+        duration: String,
+        /// A machine preset or a machine file, as for `build`.
+        #[arg(long, default_value = "spinn5")]
+        machine: String,
+        /// Largest number of neurons on one core (default 256).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        neurons_per_core: Option<u32>,
+        /// Override a network parameter: --set n=40000 (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
+        set: Vec<Override>,
+        /// Worker threads for the expansion. The result does not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Expand connectivity and report synapse counts and memory per projection.
     #[command(after_help = "Example:\n  spikec stats dsl-examples/microcircuit.snn --threads 2")]
     Stats {
@@ -460,6 +487,82 @@ pub fn run(
                 dir.display()
             );
             EXIT_OK
+        }
+        Command::Verify {
+            file,
+            target: TargetArg::Spinnaker,
+            duration,
+            machine,
+            neurons_per_core,
+            set,
+            threads,
+        } => {
+            let duration = match crate::sim_out::parse_duration(&duration) {
+                Ok(d) => d,
+                Err(msg) => {
+                    let _ = writeln!(out.stderr, "error: --duration {duration}: {msg}");
+                    return EXIT_USAGE;
+                }
+            };
+            let req = crate::build_spinnaker::SpinnakerRequest {
+                machine: crate::build_spinnaker::MachineSource::parse(&machine),
+                neurons_per_core,
+            };
+            let (c, v, secs) = match run_stage(&mut out, &file, &set, threads, |net| {
+                crate::build_spinnaker::verify(net, &req, duration)
+            }) {
+                Ok(r) => r,
+                Err(code) => return code,
+            };
+            let net = c.network.as_ref().expect("run_stage ran on a network");
+            let names: Vec<&str> = net
+                .populations
+                .iter()
+                .map(|(_, p)| p.name.as_str())
+                .collect();
+            let _ = writeln!(
+                out.stdout,
+                "emulated {} steps on the SpiNNaker build: {} spikes, {} packets, {} synaptic events ({secs:.2} s)",
+                v.steps,
+                v.emulated.len(),
+                v.packets,
+                v.synaptic_events
+            );
+            if v.saturated > 0 {
+                let _ = writeln!(
+                    out.stdout,
+                    "warning: {} ring-buffer adds went past 16 bits; the chip would saturate there",
+                    v.saturated
+                );
+            }
+            match v.first_difference() {
+                None => {
+                    let _ = writeln!(
+                        out.stdout,
+                        "identical to `spikec sim --precision s1615`: {} spikes, spike for spike",
+                        v.simulated.len()
+                    );
+                    EXIT_OK
+                }
+                Some((s, emulated_only)) => {
+                    let name = names.get(s.population as usize).copied().unwrap_or("?");
+                    let _ = writeln!(
+                        out.stdout,
+                        "MISMATCH: first difference at step {} (t = {} ms): {name}[{}] spikes only in the {}",
+                        s.step,
+                        spikec_ir::units::format_number((s.step + 1) as f64 * net.timestep),
+                        s.neuron,
+                        if emulated_only { "emulator" } else { "simulator" }
+                    );
+                    let _ = writeln!(
+                        out.stdout,
+                        "emulator {} spikes, simulator {} spikes",
+                        v.emulated.len(),
+                        v.simulated.len()
+                    );
+                    EXIT_INPUT
+                }
+            }
         }
         Command::Stats { file, set, threads } => {
             match run_stage(&mut out, &file, &set, threads, expand_network) {

@@ -13,6 +13,7 @@ use crate::passes::odes;
 use spikec_ir::eval::Precision;
 use spikec_ir::expanded::Expanded;
 use spikec_ir::network::Network;
+use spikec_ir::program::{Propagator, UpdateProgram};
 use spikec_ir::valid::{SelectionRef, ValueRef};
 use spikec_ir::{validate, Span, ValidNetwork, ValidationError};
 
@@ -94,7 +95,7 @@ pub fn expand_network(net: &Network) -> Result<Expanded, Vec<Diagnostic>> {
     expand_valid(&valid(net)?)
 }
 
-fn expand_valid(valid: &ValidNetwork<'_>) -> Result<Expanded, Vec<Diagnostic>> {
+pub(crate) fn expand_valid(valid: &ValidNetwork<'_>) -> Result<Expanded, Vec<Diagnostic>> {
     let net = valid.network();
     expand(valid).map_err(|errs| {
         errs.iter()
@@ -129,6 +130,31 @@ pub fn simulate(
     simulate_with_progress(net, &run, &mut |_, _| {})
 }
 
+/// Update programs (by model; `None` for sources) and exact propagators
+/// (by population) of an expanded network: what every engine and backend
+/// runs the neurons with.
+pub(crate) fn programs(
+    net: &Network,
+    expanded: &Expanded,
+) -> (Vec<Option<UpdateProgram>>, Vec<Vec<Propagator>>) {
+    let programs: Vec<_> = net.models.iter().map(|(_, m)| odes::program(m)).collect();
+    let propagators: Vec<_> = net
+        .populations
+        .iter()
+        .map(|(id, pop)| match &programs[pop.model.index()] {
+            Some(prog) => odes::propagators(
+                &net.models[pop.model],
+                prog,
+                &expanded.populations[id.index()],
+                pop.size as usize,
+                net.timestep,
+            ),
+            None => Vec::new(),
+        })
+        .collect();
+    (programs, propagators)
+}
+
 /// What to simulate: durations in ms.
 #[derive(Clone, Copy, Debug)]
 pub struct SimRun {
@@ -151,21 +177,7 @@ pub fn simulate_with_progress(
 ) -> Result<(Expanded, spikec_sim::Output), Vec<Diagnostic>> {
     let valid = valid(net)?;
     let expanded = expand_valid(&valid)?;
-    let programs: Vec<_> = net.models.iter().map(|(_, m)| odes::program(m)).collect();
-    let propagators: Vec<_> = net
-        .populations
-        .iter()
-        .map(|(id, pop)| match &programs[pop.model.index()] {
-            Some(prog) => odes::propagators(
-                &net.models[pop.model],
-                prog,
-                &expanded.populations[id.index()],
-                pop.size as usize,
-                net.timestep,
-            ),
-            None => Vec::new(),
-        })
-        .collect();
+    let (programs, propagators) = programs(net, &expanded);
     let record_from = (run.warmup / net.timestep).round().max(0.0) as u64;
     let steps = record_from + (run.duration / net.timestep).round().max(0.0) as u64;
     let (engine, precision) = (run.engine, run.precision);

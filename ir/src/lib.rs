@@ -14,11 +14,15 @@ pub mod arena;
 pub mod eval;
 pub mod expanded;
 pub mod expr;
+pub mod fixed;
 pub mod model;
 pub mod network;
+pub mod philox;
 pub mod print;
 pub mod program;
+pub mod ring;
 pub mod span;
+pub mod step;
 pub mod units;
 pub mod valid;
 

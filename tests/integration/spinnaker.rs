@@ -7,6 +7,7 @@
 
 use crate::support::{compile_rel, overrides, rel, rendered, root, run, snn_files};
 use spikec::build_spinnaker::{build, MachineSource, SpinnakerRequest};
+use spikec_spinnaker::core_data::NeuronCore;
 use spikec_spinnaker::Artifacts;
 
 fn spinn5() -> SpinnakerRequest {
@@ -184,4 +185,102 @@ fn spinnaker_cli_builds_and_a_failed_build_leaves_the_old_output() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("E0063"), "{err}");
     assert_eq!(std::fs::read(dir.join("report.json")).unwrap(), before);
+}
+
+/// Runs the emulator on the build of `path` for `ms` and the simulator in
+/// s16.15, as `spikec verify` does.
+fn verified(path: &str, ms: f64, set: &[(&str, &str)]) -> spikec::build_spinnaker::Verification {
+    let c = compile_rel(std::path::Path::new(path), &overrides(set));
+    let net = c
+        .network
+        .as_ref()
+        .unwrap_or_else(|| panic!("{}", rendered(&c)));
+    spikec::build_spinnaker::verify(net, &spinn5(), ms).unwrap_or_else(|d| panic!("{d:?}"))
+}
+
+#[test]
+fn spinnaker_emulator_matches_the_s1615_simulation_spike_for_spike() {
+    for (path, ms, set) in [
+        ("dsl-examples/cuba.snn", 30.0, vec![]),
+        ("dsl-examples/coba.snn", 30.0, vec![]),
+        ("dsl-examples/izhikevich.snn", 30.0, vec![]),
+        ("dsl-examples/brunel.snn", 10.0, vec![("order", "250")]),
+        (
+            "dsl-examples/microcircuit.snn",
+            10.0,
+            vec![("N_scaling", "0.05"), ("K_scaling", "0.05")],
+        ),
+    ] {
+        let v = verified(path, ms, &set);
+        assert!(
+            v.emulated.len() > 100,
+            "{path}: only {} spikes",
+            v.emulated.len()
+        );
+        assert!(v.synaptic_events > 0, "{path}");
+        assert_eq!(v.first_difference(), None, "{path}");
+        assert_eq!(v.emulated, v.simulated, "{path}");
+    }
+}
+
+#[test]
+fn spinnaker_emulator_runs_the_files_not_the_network() {
+    // Damage what the build emitted and the emulator must see it: a core
+    // without its synaptic matrix stops receiving; a chip without its
+    // routing table stops forwarding.
+    let c = compile_rel(std::path::Path::new("dsl-examples/cuba.snn"), &[]);
+    let net = c.network.as_ref().unwrap();
+    let art = build(net, &spinn5()).unwrap();
+    let programs: Vec<_> = net
+        .models
+        .iter()
+        .map(|(_, m)| spikec::passes::odes::program(m))
+        .collect();
+    let machine = spikec_spinnaker::machine::Machine::spinn5();
+    let run = |files: &[(String, Vec<u8>)]| {
+        spikec_spinnaker::emulator::emulate(&machine, files, net, &programs, 200).map(|e| e.spikes)
+    };
+    let good = run(&art.files).unwrap();
+    assert!(!good.is_empty());
+    let mut no_matrix = art.files.clone();
+    let k = no_matrix
+        .iter()
+        .position(|(n, _)| n.ends_with("synapses.bin"))
+        .unwrap();
+    no_matrix.remove(k);
+    assert_ne!(run(&no_matrix).unwrap(), good);
+    let mut no_table = art.files.clone();
+    no_table.retain(|(n, _)| n != "routing_tables/0_0.bin");
+    // Packets injected on (0, 0) now match nothing there.
+    assert!(run(&no_table).is_err());
+    // A changed initial state is a changed run: every neuron of one core
+    // starts above threshold.
+    let mut heavier = art.files.clone();
+    let (_, bytes) = heavier
+        .iter_mut()
+        .find(|(n, _)| n.ends_with("neurons.bin"))
+        .unwrap();
+    let mut core = NeuronCore::decode(bytes).unwrap();
+    for v in core.init[0].iter_mut() {
+        *v = 0;
+    }
+    *bytes = core.encode();
+    assert_ne!(run(&heavier).unwrap(), good);
+}
+
+#[test]
+fn spikec_verify_cli_reports_identity() {
+    let (code, out, err) = run(&[
+        "verify",
+        "dsl-examples/cuba.snn",
+        "--target",
+        "spinnaker",
+        "--duration",
+        "20ms",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("identical to `spikec sim --precision s1615`"),
+        "{out}"
+    );
 }

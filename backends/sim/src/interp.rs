@@ -3,18 +3,20 @@
 //! engines are tested against it.
 
 use crate::jit::{self, Compiled, Ctx, Spec};
-use crate::philox::{self, PoissonTable, Uniforms};
-use crate::sparsity::Sparsity;
 use crate::{Engine, Input, Options, Output, SimError, Spike, Trace};
+use spikec_ir::fixed::{round_weight, Sign};
+use spikec_ir::philox::{self, PoissonTable, Uniforms};
+use spikec_ir::ring::{network_shifts, PopulationShifts};
+use spikec_ir::step::{Kernel, NeuronMut, Sparsity};
 use std::borrow::Cow;
 
 use bitvec::prelude::{bitvec, BitVec};
 
-use spikec_ir::eval::{eval, eval_in, NeuronLeaves, Precision};
+use spikec_ir::eval::{eval, NeuronLeaves, Precision};
 use spikec_ir::expanded::{Delays, PerNeuron, SynapseTable, Weights};
 use spikec_ir::model::{Generator, Model, ModelBody};
 use spikec_ir::network::{IndexSet, Recordable};
-use spikec_ir::program::{Integrator, Propagator, Scheme, UpdateProgram};
+use spikec_ir::program::{Integrator, Propagator, UpdateProgram};
 
 /// A neuron population's state during the run.
 struct Neurons<'a> {
@@ -301,7 +303,9 @@ pub fn run_with_progress(
             outgoing[g as usize].push((k as u32, row as u32));
         }
     }
-    // The port index of each projection in each target population.
+    // In s16.15, weights are what the SpiNNaker backend writes: 16-bit
+    // magnitudes at the ring-buffer shift of their (population, port, sign).
+    let shifts = (opts.precision == Precision::S1615).then(|| network_shifts(net, ex));
     // Where each projection's targets live: the population (a global id
     // range) and the port index there. Most projections have one.
     let routes: Vec<Vec<Route>> = net
@@ -316,11 +320,17 @@ pub fn run_with_progress(
                     .dynamics()
                     .and_then(|d| d.ports.iter().position(|q| q.name == proj.port));
                 if let (Some(port), false) = (port, rs.iter().any(|r| r.pop == p)) {
+                    let shift = |sign| {
+                        shifts
+                            .as_ref()
+                            .map(|s: &Vec<PopulationShifts>| s[p].shift(port as u16, sign))
+                    };
                     rs.push(Route {
                         start: ex.layout.offsets[p],
                         end: ex.layout.offsets[p + 1],
                         pop: p,
                         port,
+                        shifts: shift(Sign::Positive).zip(shift(Sign::Negative)),
                     });
                 }
             }
@@ -370,10 +380,7 @@ pub fn run_with_progress(
                     start,
                     stop,
                 } => {
-                    let key = [
-                        seed as u32,
-                        (seed >> 32) as u32 ^ (p as u32).wrapping_mul(0x9E37_79B9),
-                    ];
+                    let key = philox::source_key(seed, p);
                     for quad_index in 0..table.len().div_ceil(4) {
                         let us = philox::quad(key, quad_index as u32, step);
                         for (lane, &u) in us.iter().enumerate() {
@@ -480,7 +487,19 @@ fn deliver(
                 }
                 let cell = &mut target.input
                     [plane(t.delays.get(syn) as usize) + (g - route.start) as usize];
-                *cell = q.round(*cell + q.round(q.round(t.weights.get(syn)) * m));
+                let w = t.weights.get(syn);
+                let w = match route.shifts {
+                    Some((pos, neg)) => round_weight(
+                        w,
+                        if Sign::of(w) == Sign::Negative {
+                            neg
+                        } else {
+                            pos
+                        },
+                    ),
+                    None => q.round(w),
+                };
+                *cell = q.round(*cell + q.round(w * m));
             }
         }
     }
@@ -495,6 +514,8 @@ struct Route {
     pop: usize,
     /// The port index in its model.
     port: usize,
+    /// In s16.15: the ring-buffer shifts of positive and negative weights.
+    shifts: Option<(u8, u8)>,
 }
 
 /// Buffers reused across neurons.
@@ -502,8 +523,7 @@ struct Route {
 struct Scratch {
     /// The states of the neuron being updated.
     cur: Vec<f64>,
-    a: Vec<f64>,
-    k: [Vec<f64>; 4],
+    step: spikec_ir::step::Scratch,
 }
 
 impl Neurons<'_> {
@@ -590,141 +610,33 @@ impl Neurons<'_> {
         let mut x = std::mem::take(&mut sc.cur);
         x.clear();
         x.extend((0..ns).map(|s| self.x[s * n + i]));
-        let fire = self.update_states(i, &mut x, slot, h, t0, sc);
+        let kernel = Kernel {
+            model: self.model,
+            prog: self.prog,
+            params: &self.params,
+            props: &self.props,
+            sparsity: &self.sparsity,
+            q: self.q,
+            h,
+        };
+        let (input, scales, slots) = (&self.input, &self.scales, self.slots);
+        let port_input = |port: usize| (input[(port * slots + slot) * n + i], scales[port][i]);
+        let fire = kernel.update(
+            i,
+            NeuronMut {
+                x: &mut x,
+                refr: &mut self.refr[i],
+                clamp: &mut self.clamp[i],
+            },
+            self.refr_steps[i],
+            &port_input,
+            t0,
+            &mut sc.step,
+        );
         for (s, v) in x.iter().enumerate() {
             self.x[s * n + i] = *v;
         }
         sc.cur = x;
         fire
-    }
-
-    /// [`Neurons::update`] on the neuron's states `x`.
-    fn update_states(
-        &mut self,
-        i: usize,
-        x: &mut [f64],
-        slot: usize,
-        h: f64,
-        t0: f64,
-        sc: &mut Scratch,
-    ) -> bool {
-        let refractory = self.refr[i] > 0;
-        let clamp = self.prog.refractory.as_ref().map(|r| r.clamp as usize);
-        if let (true, Some(c)) = (refractory, clamp) {
-            x[c] = self.clamp[i];
-        }
-        match &self.prog.integrator {
-            Integrator::Exact { .. } => {
-                let prop = if self.props.len() == 1 {
-                    &self.props[0]
-                } else {
-                    &self.props[i]
-                };
-                self.sparsity.step(prop, x, &mut sc.a, self.q);
-                x.copy_from_slice(&sc.a);
-            }
-            Integrator::Numeric { scheme, rhs } => self.numeric(*scheme, rhs, i, x, h, t0, sc),
-        }
-        for (port, jump) in self.prog.jumps.iter().enumerate() {
-            // Added unconditionally, as NEST adds its ring buffer.
-            let v = self.input[(port * self.slots + slot) * self.n + i];
-            let s = jump.state as usize;
-            x[s] = self.q.round(x[s] + self.q.round(v * self.scales[port][i]));
-        }
-        if refractory {
-            if let Some(c) = clamp {
-                x[c] = self.clamp[i];
-            }
-            self.refr[i] -= 1;
-            return false;
-        }
-        let Some(th) = self.prog.threshold else {
-            return false;
-        };
-        let t1 = t0 + h;
-        let fire = self.eval_at(th, i, x, t1) != 0.0;
-        if fire {
-            for &(s, e) in &self.prog.reset {
-                x[s as usize] = self.eval_at(e, i, x, t1);
-            }
-            if let Some(c) = clamp {
-                self.refr[i] = self.refr_steps[i];
-                self.clamp[i] = x[c];
-            }
-        }
-        fire
-    }
-
-    /// The leaves of neuron `i`'s expressions, with these states.
-    fn leaves<'s>(&'s self, i: usize, states: &'s [f64], time: f64) -> NeuronLeaves<'s> {
-        NeuronLeaves {
-            model: self.model,
-            params: &self.params,
-            neuron: i,
-            states,
-            time,
-            precision: self.q,
-        }
-    }
-
-    /// Evaluates `e` for neuron `i` with states `x` at time `t`.
-    fn eval_at(&self, e: spikec_ir::expr::ExprId, i: usize, x: &[f64], t: f64) -> f64 {
-        eval_in(&self.prog.exprs, e, &self.leaves(i, x, t), self.q)
-    }
-
-    /// One step of a numerical scheme on the right-hand sides.
-    #[allow(clippy::too_many_arguments)]
-    fn numeric(
-        &self,
-        scheme: Scheme,
-        rhs: &[Option<spikec_ir::expr::ExprId>],
-        i: usize,
-        x: &mut [f64],
-        h: f64,
-        t0: f64,
-        sc: &mut Scratch,
-    ) {
-        let ns = self.prog.states;
-        let q = self.q;
-        let f = |states: &[f64], t: f64, out: &mut Vec<f64>| {
-            let leaves = self.leaves(i, states, t);
-            out.clear();
-            out.extend(
-                rhs.iter()
-                    .map(|r| r.map_or(0.0, |e| eval_in(&self.prog.exprs, e, &leaves, q))),
-            );
-        };
-        let x0: Vec<f64> = x.to_vec();
-        let [k1, k2, k3, k4] = &mut sc.k;
-        match scheme {
-            Scheme::ForwardEuler => {
-                f(&x0, t0, k1);
-                let qh = q.round(h);
-                for s in 0..ns {
-                    x[s] = q.round(x0[s] + q.round(qh * k1[s]));
-                }
-            }
-            Scheme::Rk4 => {
-                // Every operation rounded to the precision, in the order
-                // the JIT performs them.
-                let (qh, half, sixth) = (q.round(h), q.round(h / 2.0), q.round(h / 6.0));
-                let shifted = |k: &[f64], a: f64| -> Vec<f64> {
-                    x0.iter()
-                        .zip(k)
-                        .map(|(x, d)| q.round(x + q.round(a * d)))
-                        .collect()
-                };
-                f(&x0, t0, k1);
-                f(&shifted(k1, half), t0 + h / 2.0, k2);
-                f(&shifted(k2, half), t0 + h / 2.0, k3);
-                f(&shifted(k3, qh), t0 + h, k4);
-                for s in 0..ns {
-                    let a = q.round(k1[s] + q.round(2.0 * k2[s]));
-                    let a = q.round(a + q.round(2.0 * k3[s]));
-                    let a = q.round(a + k4[s]);
-                    x[s] = q.round(x0[s] + q.round(sixth * a));
-                }
-            }
-        }
     }
 }

@@ -184,7 +184,7 @@ pub struct Spec<'a> {
     /// The propagator when shared by all neurons.
     pub shared: Option<&'a Propagator>,
     /// The terms of the exact step to keep (the interpreter keeps the same).
-    pub sparsity: &'a crate::sparsity::Sparsity,
+    pub sparsity: &'a spikec_ir::step::Sparsity,
     /// Timestep.
     pub h: f64,
     /// Arithmetic precision: every result is rounded to it, as the

@@ -25,8 +25,6 @@
 //! delivery, recording) is shared.
 
 mod interp;
-mod philox;
-mod sparsity;
 
 pub use interp::{run, run_with_progress};
 pub use jit::Ctx as JitCtx;

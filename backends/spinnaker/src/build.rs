@@ -2,10 +2,12 @@
 //! files a SpiNNaker loader needs, through partition → place → keys →
 //! route → tables, each stage a pure function of the previous ones.
 
+use crate::cores::{neuron_core, source_core};
 use crate::geometry::{ChipCoord, Direction, KeyMask};
 use crate::graph::{partition, MachineGraph, PartitionOptions, Role};
 use crate::keys::{allocate, Keys};
 use crate::machine::{CoreLocation, Machine};
+use crate::matrices::synaptic_data;
 use crate::place::{place, Placements};
 use crate::report::{PopulationReport, Report};
 use crate::route::{route, Net};
@@ -15,8 +17,23 @@ use crate::table::{
 use crate::trace::{trace, Tables};
 use crate::BuildError;
 use spikec_ir::expanded::Expanded;
+use spikec_ir::program::{Propagator, UpdateProgram};
+use spikec_ir::ring::network_shifts;
 use spikec_ir::ValidNetwork;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Everything a build needs, computed by the compiler's middle end.
+pub struct Input<'a> {
+    /// The network.
+    pub net: ValidNetwork<'a>,
+    /// Its expansion.
+    pub expanded: &'a Expanded,
+    /// Update program of each model (by model index; `None` for sources).
+    pub programs: &'a [Option<UpdateProgram>],
+    /// Exact propagators of each population (empty for numeric models and
+    /// sources; one entry when shared by all neurons).
+    pub propagators: &'a [Vec<Propagator>],
+}
 
 /// What to build for.
 #[derive(Clone, Debug)]
@@ -43,11 +60,8 @@ pub struct Mapping {
 }
 
 /// Maps the network onto the machine.
-pub fn map(
-    net: &ValidNetwork<'_>,
-    ex: &Expanded,
-    opts: &TargetOptions,
-) -> Result<Mapping, BuildError> {
+pub fn map(input: &Input<'_>, opts: &TargetOptions) -> Result<Mapping, BuildError> {
+    let (net, ex) = (&input.net, input.expanded);
     let machine = &opts.machine;
     let graph = partition(net.network(), ex, machine.spec(), &opts.partition)?;
     let placements = place(machine, &graph)?;
@@ -160,13 +174,36 @@ fn table_error(
 }
 
 /// Maps and renders the files.
-pub fn compile(
-    net: &ValidNetwork<'_>,
-    ex: &Expanded,
-    opts: &TargetOptions,
-) -> Result<Artifacts, BuildError> {
-    let mapping = map(net, ex, opts)?;
-    let report = report(net, ex, opts, &mapping);
+pub fn compile(input: &Input<'_>, opts: &TargetOptions) -> Result<Artifacts, BuildError> {
+    let (net, ex) = (&input.net, input.expanded);
+    let mapping = map(input, opts)?;
+    // Every core's data, named by where it runs.
+    let shifts = network_shifts(net.network(), ex);
+    let synaptic = synaptic_data(input, &mapping, &shifts)?;
+    let mut core_files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut sdram: BTreeMap<ChipCoord, u64> = BTreeMap::new();
+    for (v, vx) in mapping.graph.vertices.iter().enumerate() {
+        let c = mapping.placements.cores[v];
+        let dir = format!("cores/{}_{}_{}", c.chip.x, c.chip.y, c.core);
+        let data = match vx.role {
+            Role::Neurons => neuron_core(input, &mapping, &shifts, v)
+                .map(|d| (format!("{dir}/neurons.bin"), d.encode())),
+            Role::Source => {
+                source_core(input, &mapping, v).map(|d| (format!("{dir}/source.bin"), d.encode()))
+            }
+        };
+        let mut bytes = 0;
+        if let Some(f) = data {
+            bytes += f.1.len() as u64;
+            core_files.push(f);
+        }
+        if let Some(m) = &synaptic[v] {
+            bytes += m.blob.len() as u64;
+            core_files.push((format!("{dir}/synapses.bin"), m.blob.clone()));
+        }
+        *sdram.entry(c.chip).or_default() += bytes;
+    }
+    let report = report(net, ex, opts, &mapping, &sdram);
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("report.json".into(), report.to_json().into_bytes()),
         ("report.txt".into(), report.to_text().into_bytes()),
@@ -188,28 +225,23 @@ pub fn compile(
         let bin = write_binary(t).map_err(BuildError::Table)?;
         files.push((format!("routing_tables/{}_{}.bin", t.chip.x, t.chip.y), bin));
     }
+    files.extend(core_files);
     Ok(Artifacts { files, report })
 }
 
-fn report(net: &ValidNetwork<'_>, ex: &Expanded, opts: &TargetOptions, m: &Mapping) -> Report {
+/// `sdram`: per chip, the bytes of its cores' data.
+fn report(
+    net: &ValidNetwork<'_>,
+    ex: &Expanded,
+    opts: &TargetOptions,
+    m: &Mapping,
+    sdram: &BTreeMap<ChipCoord, u64>,
+) -> Report {
     let net = net.network();
     let machine = &opts.machine;
     let g = &m.graph;
     let chips: BTreeSet<ChipCoord> = m.placements.cores.iter().map(|c| c.chip).collect();
     let count = |r: Role| g.vertices.iter().filter(|v| v.role == r).count();
-    // SDRAM: each core's synaptic rows (a 3-word header per presynaptic
-    // neuron reaching it, a word per synapse) and its parameters.
-    let mut incoming = vec![0u64; g.vertices.len()];
-    let mut rows = vec![0u64; g.vertices.len()];
-    for e in &g.edges {
-        incoming[e.post] += e.synapses;
-        rows[e.post] += g.vertices[e.pre].len() as u64;
-    }
-    let mut sdram: BTreeMap<ChipCoord, u64> = BTreeMap::new();
-    for (v, vx) in g.vertices.iter().enumerate() {
-        let bytes = 4 * incoming[v] + 12 * rows[v] + vx.dtcm as u64;
-        *sdram.entry(m.placements.cores[v].chip).or_default() += bytes;
-    }
     let populations = net
         .populations
         .iter()

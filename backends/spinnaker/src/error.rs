@@ -24,6 +24,19 @@ pub enum BuildError {
         bytes: u32,
         budget: u32,
     },
+    #[error("a synaptic delay of {steps} steps reaches this population, but its ring buffers hold at most {slots} steps")]
+    DelayTooLong {
+        population: usize,
+        steps: u16,
+        slots: u32,
+    },
+    #[error("synaptic data of the core for neurons {lo}..{hi}: {error}")]
+    Matrix {
+        population: usize,
+        lo: u32,
+        hi: u32,
+        error: crate::matrix::MatrixError,
+    },
     #[error("the network needs {needed} routing keys, more than the 2^32 a key holds")]
     KeySpace { needed: u64 },
     #[error("{error}")]

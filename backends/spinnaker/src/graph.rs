@@ -226,14 +226,26 @@ pub fn partition(
         let per_neuron = dtcm_per_neuron(net, pop, varies);
         let input = inputs[p];
         let budget = spec.core_memory_bytes;
-        let fits = |n: u32| dtcm(n, per_neuron, input) <= budget;
-        if !fits(1) {
+        // Delays must fit the ring buffer: delay-extension cores are not
+        // built yet, so a long delay costs neuron bits (smaller slices).
+        let delay_bits = bits(input.max_delay.max(1) as u64);
+        let type_bits = bits(input.synapse_types as u64);
+        let delays_fit = |n: u32| bits(n as u64) + type_bits + delay_bits <= RING_BUFFER_BITS;
+        if dtcm(1, per_neuron, input) > budget {
             return Err(BuildError::NeuronTooBig {
                 population: p,
                 bytes: dtcm(1, per_neuron, input),
                 budget,
             });
         }
+        if !delays_fit(1) {
+            return Err(BuildError::DelayTooLong {
+                population: p,
+                steps: input.max_delay,
+                slots: 1u32 << RING_BUFFER_BITS.saturating_sub(type_bits),
+            });
+        }
+        let fits = |n: u32| dtcm(n, per_neuron, input) <= budget && delays_fit(n);
         // The largest slice that fits: DTCM grows with the slice.
         let (mut lo_n, mut hi_n) = (1, limit.min(pop.size.max(1)));
         while lo_n < hi_n {

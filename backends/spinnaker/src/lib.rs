@@ -8,16 +8,21 @@
 //! is global, so a stage can be tested, and rerun, on its own.
 
 mod build;
+pub mod core_data;
+mod cores;
+pub mod emulator;
 mod error;
 pub mod geometry;
 pub mod graph;
 pub mod keys;
 pub mod machine;
+mod matrices;
+pub mod matrix;
 pub mod place;
 pub mod report;
 pub mod route;
 pub mod table;
 pub mod trace;
 
-pub use build::{compile, map, Artifacts, Mapping, TargetOptions};
+pub use build::{compile, map, Artifacts, Input, Mapping, TargetOptions};
 pub use error::BuildError;

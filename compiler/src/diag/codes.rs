@@ -84,6 +84,8 @@ pub const CODES: &[CodeInfo] = &[
     code!("E0061", "routing table too large"),
     code!("E0062", "no route between cores"),
     code!("E0063", "invalid machine description"),
+    code!("E0064", "delay too long for SpiNNaker ring buffers"),
+    code!("E0065", "synaptic data does not fit a core's format"),
     code!("W0001", "unused network parameter"),
     code!("W0002", "population is neither connected nor recorded"),
     code!("W0003", "delay shorter than the timestep"),

@@ -9,6 +9,15 @@ const M1: u64 = 0xCD9E_8D57;
 const W0: u32 = 0x9E37_79B9;
 const W1: u32 = 0xBB67_AE85;
 
+/// The key of population `population`'s Poisson stream under the network's
+/// `seed`: every engine and emulator draws a source's spikes with it.
+pub fn source_key(seed: u64, population: usize) -> [u32; 2] {
+    [
+        seed as u32,
+        (seed >> 32) as u32 ^ (population as u32).wrapping_mul(0x9E37_79B9),
+    ]
+}
+
 /// Four 32-bit random words for `counter` under `key`.
 pub fn philox(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
     let (mut c, mut k) = (counter, key);
@@ -65,7 +74,7 @@ impl Uniforms {
     }
 
     /// The next uniform in [0, 1).
-    pub fn next(&mut self) -> f64 {
+    pub fn next_uniform(&mut self) -> f64 {
         if self.used >= 4 {
             self.buf = philox(self.counter, self.key);
             self.counter[2] = self.counter[2].wrapping_add(1);
@@ -98,10 +107,10 @@ pub fn poisson(lambda: f64, u: &mut Uniforms) -> u32 {
         let chunk = rest.min(30.0);
         rest -= chunk;
         let limit = (-chunk).exp();
-        let mut prod = u.next();
+        let mut prod = u.next_uniform();
         while prod > limit {
             count += 1;
-            prod *= u.next();
+            prod *= u.next_uniform();
         }
     }
     count

@@ -1,0 +1,179 @@
+//! Lowering each vertex to the data its core loads ([`crate::core_data`]):
+//! parameters, initial states, scales and propagators in s16.15, exactly
+//! as the simulator's `s1615` mode rounds them, so that a core started
+//! from its data computes what the simulator computes.
+
+use crate::core_data::{s1615, NeuronCore, Param, SourceCore, SourceKind};
+use crate::graph::{Role, Vertex};
+use crate::Input;
+use crate::Mapping;
+use spikec_ir::eval::{eval, NeuronLeaves, Precision};
+use spikec_ir::expanded::PerNeuron;
+use spikec_ir::expr::ExprId;
+use spikec_ir::model::{Generator, Model, ModelBody};
+use spikec_ir::philox::source_key;
+use spikec_ir::ring::PopulationShifts;
+
+/// Evaluates a per-neuron expression of the model (rates, refractory
+/// periods, port scales) in f64, as the simulator does.
+fn per(model: &Model, params: &[PerNeuron], e: ExprId, i: usize) -> f64 {
+    eval(
+        &model.exprs,
+        e,
+        &NeuronLeaves {
+            model,
+            params,
+            neuron: i,
+            states: &[],
+            time: 0.0,
+            precision: Precision::F64,
+        },
+    )
+}
+
+/// The data of neuron vertex `v`.
+pub fn neuron_core(
+    input: &Input<'_>,
+    m: &Mapping,
+    shifts: &[PopulationShifts],
+    v: usize,
+) -> Option<NeuronCore> {
+    let net = input.net.network();
+    let vx: &Vertex = &m.graph.vertices[v];
+    let p = vx.population;
+    let (_, pop) = net.populations.iter().nth(p)?;
+    let model = &net.models[pop.model];
+    let prog = input.programs.get(pop.model.index())?.as_ref()?;
+    let values = &input.expanded.populations[p];
+    let h = net.timestep;
+    let range = vx.lo as usize..vx.hi as usize;
+    let params = values
+        .params
+        .iter()
+        .map(|pv| match pv {
+            PerNeuron::Const(c) => Param::Const(s1615(*c)),
+            PerNeuron::Values(vs) => {
+                Param::PerNeuron(vs[range.clone()].iter().map(|x| s1615(*x)).collect())
+            }
+        })
+        .collect();
+    let init = values
+        .init
+        .iter()
+        .map(|s| range.clone().map(|i| s1615(s.get(i))).collect())
+        .collect();
+    let refr_steps = range
+        .clone()
+        .map(|i| {
+            prog.refractory.as_ref().map_or(0, |r| {
+                (per(model, &values.params, r.period, i) / h)
+                    .round()
+                    .max(0.0) as u32
+            })
+        })
+        .collect();
+    let scales = prog
+        .jumps
+        .iter()
+        .map(|j| {
+            range
+                .clone()
+                .map(|i| s1615(j.scale.map_or(1.0, |e| per(model, &values.params, e, i))))
+                .collect()
+        })
+        .collect();
+    let all = input.propagators.get(p).map_or(&[][..], |v| &v[..]);
+    let props = match all.len() {
+        0 => Vec::new(),
+        1 => vec![&all[0]],
+        _ => all[range.clone()].iter().collect(),
+    }
+    .into_iter()
+    .map(|pr| {
+        pr.p.iter()
+            .chain(&pr.c)
+            .chain(&pr.q)
+            .map(|x| s1615(*x))
+            .collect()
+    })
+    .collect();
+    let sh = &shifts[p];
+    let types = sh
+        .types
+        .iter()
+        .zip(&sh.shifts)
+        .map(|(t, s)| (t, *s))
+        .collect();
+    Some(NeuronCore {
+        population: p as u32,
+        lo: vx.lo,
+        n: vx.len(),
+        key: m.keys.of[v],
+        params,
+        init,
+        refr_steps,
+        scales,
+        props,
+        types,
+    })
+}
+
+/// The data of source vertex `v`.
+pub fn source_core(input: &Input<'_>, m: &Mapping, v: usize) -> Option<SourceCore> {
+    let net = input.net.network();
+    let vx = &m.graph.vertices[v];
+    if vx.role != Role::Source {
+        return None;
+    }
+    let p = vx.population;
+    let (_, pop) = net.populations.iter().nth(p)?;
+    let model = &net.models[pop.model];
+    let values = &input.expanded.populations[p];
+    let h = net.timestep;
+    let range = vx.lo as usize..vx.hi as usize;
+    let kind = match &model.body {
+        ModelBody::Source(Generator::Poisson { rate, start, stop }) => SourceKind::Poisson {
+            key: source_key(net.seed, p),
+            lambda: range
+                .clone()
+                .map(|i| per(model, &values.params, *rate, i) * h)
+                .collect(),
+            start: range
+                .clone()
+                .map(|i| per(model, &values.params, *start, i))
+                .collect(),
+            stop: range
+                .map(|i| per(model, &values.params, *stop, i))
+                .collect(),
+        },
+        ModelBody::Source(Generator::Array { .. }) => {
+            let trains = values.spike_times.as_deref().unwrap_or(&[]);
+            SourceKind::Array {
+                // As the simulator: a spike at t is stamped at the end of
+                // step t/h - 1; earlier ones are dropped.
+                steps: range
+                    .map(|i| {
+                        trains
+                            .get(i)
+                            .map(|tr| {
+                                tr.iter()
+                                    .map(|t| (t / h).round() as i64 - 1)
+                                    .filter(|s| *s >= 0)
+                                    .map(|s| s as u64)
+                                    .collect()
+                            })
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+            }
+        }
+        ModelBody::Neuron(_) => return None,
+    };
+    Some(SourceCore {
+        population: p as u32,
+        lo: vx.lo,
+        n: vx.len(),
+        key: m.keys.of[v],
+        kind,
+    })
+}

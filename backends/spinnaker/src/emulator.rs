@@ -1,0 +1,432 @@
+//! The packet-level emulator: runs a build's emitted files, not the IR.
+//!
+//! Every core starts from its own data ([`crate::core_data`]) and, for a
+//! neuron core, its synaptic matrix ([`crate::matrix`]); routers forward by
+//! the emitted binary tables, with default routing straight on where no
+//! entry matches ([`crate::trace`]). Each step, as on SpiNNaker:
+//!
+//! 1. every neuron core reads this step's ring-buffer slot of each synapse
+//!    type, turns it into input (magnitude × 2^(shift − 15), subtracted for
+//!    a negative type), advances its neurons in s16.15 with the model's
+//!    update program (the core's binary), and clears the slot;
+//! 2. source cores draw their spikes (Poisson from the same counter-based
+//!    stream as the simulator, or spike arrays);
+//! 3. every spike becomes a packet with its core's key and the neuron's
+//!    index; the routers deliver it to cores, where the master population
+//!    table finds its row and every synapse adds its weight into slot
+//!    `(step + delay) mod D`.
+//!
+//! The result must equal `spikec sim --precision s1615` spike for spike.
+//! Ring-buffer slots are 16 bits on the chip; the emulator counts the adds
+//! that would saturate one, because there the chip (and this emulator's
+//! agreement with the simulator) is no longer exact.
+
+use std::collections::BTreeMap;
+
+use crate::core_data::{value, CoreDataError, NeuronCore, Param, SourceCore, SourceKind};
+use crate::geometry::{ChipCoord, RoutingEntry};
+use crate::machine::{CoreLocation, Machine};
+use crate::matrix::{BlobError, SynapticMatrices};
+use crate::table::{parse_binary, TableError};
+use crate::trace::{trace, TraceError};
+use spikec_ir::eval::Precision;
+use spikec_ir::expanded::PerNeuron;
+use spikec_ir::fixed::{weight_unit, Sign};
+use spikec_ir::philox::{self, PoissonTable, Uniforms};
+use spikec_ir::program::{Propagator, UpdateProgram};
+use spikec_ir::step::{Kernel, NeuronMut, Scratch, Sparsity};
+use spikec_ir::Network;
+
+/// A spike the emulated machine produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Spike {
+    pub step: u64,
+    pub population: u32,
+    pub neuron: u32,
+}
+
+/// What a run produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Emulation {
+    /// Every spike, sorted by step, population, neuron.
+    pub spikes: Vec<Spike>,
+    /// Multicast packets sent.
+    pub packets: u64,
+    /// Synaptic events processed (row words).
+    pub synaptic_events: u64,
+    /// Ring-buffer adds that took a 16-bit slot past 65535.
+    pub saturated: u64,
+}
+
+/// Why the files cannot be run.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error("`{path}`: {error}")]
+    CoreData { path: String, error: CoreDataError },
+    #[error("`{path}`: {error}")]
+    Matrix { path: String, error: BlobError },
+    #[error("`{path}`: {error}")]
+    Table { path: String, error: TableError },
+    #[error("`{0}` is not a file of a SpiNNaker build")]
+    Unexpected(String),
+    #[error("core {core}: population {population} has no neuron model in this network")]
+    Model { core: CoreLocation, population: u32 },
+    #[error("routing: {0}")]
+    Route(#[from] TraceError),
+}
+
+/// A neuron core, running.
+struct NeuronRun {
+    data: NeuronCore,
+    params: Vec<PerNeuron>,
+    props: Vec<Propagator>,
+    sparsity: Sparsity,
+    /// States per neuron.
+    x: Vec<Vec<f64>>,
+    refr: Vec<u32>,
+    clamp: Vec<f64>,
+    matrices: Option<SynapticMatrices>,
+    /// Ring buffers: `ring[(type * slots + slot) * n + i]`, summed
+    /// magnitudes.
+    ring: Vec<u32>,
+    slots: usize,
+}
+
+/// A source core, running.
+struct SourceRun {
+    data: SourceCore,
+    tables: Vec<PoissonTable>,
+    table_of: Vec<usize>,
+    cursor: Vec<usize>,
+}
+
+enum Run {
+    Neurons(Box<NeuronRun>),
+    Source(Box<SourceRun>),
+}
+
+struct Core {
+    at: CoreLocation,
+    run: Run,
+}
+
+/// `cores/X_Y_P/` → the core.
+fn core_location(dir: &str) -> Option<CoreLocation> {
+    let mut it = dir.split('_').map(|s| s.parse::<u16>().ok());
+    let (x, y, p) = (it.next()??, it.next()??, it.next()??);
+    Some(CoreLocation::new(
+        ChipCoord::new(x, y),
+        u8::try_from(p).ok()?,
+    ))
+}
+
+/// `routing_tables/X_Y.bin` → the chip.
+fn chip_of(name: &str) -> Option<ChipCoord> {
+    let (x, y) = name.strip_suffix(".bin")?.split_once('_')?;
+    Some(ChipCoord::new(x.parse().ok()?, y.parse().ok()?))
+}
+
+/// Runs the build's `files` on `machine` for `steps` steps. `net` and
+/// `programs` supply the neuron models (the cores' code); everything else
+/// comes from the files.
+pub fn emulate(
+    machine: &Machine,
+    files: &[(String, Vec<u8>)],
+    net: &Network,
+    programs: &[Option<UpdateProgram>],
+    steps: u64,
+) -> Result<Emulation, EmulatorError> {
+    let h = net.timestep;
+    let q = Precision::S1615;
+    let mut tables: BTreeMap<ChipCoord, Vec<RoutingEntry>> = BTreeMap::new();
+    let mut by_core: BTreeMap<CoreLocation, BTreeMap<&str, &[u8]>> = BTreeMap::new();
+    for (path, bytes) in files {
+        if let Some(name) = path.strip_prefix("routing_tables/") {
+            let chip = chip_of(name).ok_or_else(|| EmulatorError::Unexpected(path.clone()))?;
+            let entries = parse_binary(bytes).map_err(|error| EmulatorError::Table {
+                path: path.clone(),
+                error,
+            })?;
+            tables.insert(chip, entries);
+        } else if let Some(rest) = path.strip_prefix("cores/") {
+            let (dir, file) = rest
+                .split_once('/')
+                .ok_or_else(|| EmulatorError::Unexpected(path.clone()))?;
+            let at = core_location(dir).ok_or_else(|| EmulatorError::Unexpected(path.clone()))?;
+            by_core.entry(at).or_default().insert(file, bytes);
+        }
+    }
+    let models: Vec<_> = net.populations.iter().map(|(_, p)| p.model).collect();
+    let mut cores = Vec::new();
+    for (at, parts) in &by_core {
+        let path = |f: &str| format!("cores/{}_{}_{}/{f}", at.chip.x, at.chip.y, at.core);
+        if let Some(bytes) = parts.get("neurons.bin") {
+            let data = NeuronCore::decode(bytes).map_err(|error| EmulatorError::CoreData {
+                path: path("neurons.bin"),
+                error,
+            })?;
+            let prog = models
+                .get(data.population as usize)
+                .and_then(|m| programs.get(m.index()))
+                .and_then(Option::as_ref)
+                .ok_or(EmulatorError::Model {
+                    core: *at,
+                    population: data.population,
+                })?;
+            let matrices = match parts.get("synapses.bin") {
+                Some(b) => {
+                    Some(
+                        SynapticMatrices::parse(b).map_err(|error| EmulatorError::Matrix {
+                            path: path("synapses.bin"),
+                            error,
+                        })?,
+                    )
+                }
+                None => None,
+            };
+            let n = data.n as usize;
+            let ns = prog.states;
+            let params = data
+                .params
+                .iter()
+                .map(|p| match p {
+                    Param::Const(v) => PerNeuron::Const(value(*v)),
+                    Param::PerNeuron(vs) => {
+                        PerNeuron::Values(vs.iter().map(|v| value(*v)).collect())
+                    }
+                })
+                .collect();
+            let props: Vec<Propagator> = data
+                .props
+                .iter()
+                .map(|set| {
+                    let f: Vec<f64> = set.iter().map(|v| value(*v)).collect();
+                    let (p, rest) = f.split_at((ns * ns).min(f.len()));
+                    let (c, qv) = rest.split_at(ns.min(rest.len()));
+                    Propagator {
+                        p: p.to_vec(),
+                        c: c.to_vec(),
+                        q: qv.to_vec(),
+                    }
+                })
+                .collect();
+            let sparsity = Sparsity::of(&props);
+            let x = (0..n)
+                .map(|i| data.init.iter().map(|s| value(s[i])).collect())
+                .collect();
+            let slots = matrices.as_ref().map_or(1, |m| m.layout().slots() as usize);
+            let ring = vec![0; data.types.len() * slots * n];
+            cores.push(Core {
+                at: *at,
+                run: Run::Neurons(Box::new(NeuronRun {
+                    params,
+                    props,
+                    sparsity,
+                    x,
+                    refr: vec![0; n],
+                    clamp: vec![0.0; n],
+                    matrices,
+                    ring,
+                    slots,
+                    data,
+                })),
+            });
+        } else if let Some(bytes) = parts.get("source.bin") {
+            let data = SourceCore::decode(bytes).map_err(|error| EmulatorError::CoreData {
+                path: path("source.bin"),
+                error,
+            })?;
+            let (mut tables, mut table_of) = (Vec::new(), Vec::new());
+            let mut lambdas: Vec<u64> = Vec::new();
+            if let SourceKind::Poisson { lambda, .. } = &data.kind {
+                for l in lambda {
+                    let k = match lambdas.iter().position(|b| *b == l.to_bits()) {
+                        Some(k) => k,
+                        None => {
+                            lambdas.push(l.to_bits());
+                            tables.push(PoissonTable::new(*l));
+                            tables.len() - 1
+                        }
+                    };
+                    table_of.push(k);
+                }
+            }
+            let n = data.n as usize;
+            cores.push(Core {
+                at: *at,
+                run: Run::Source(Box::new(SourceRun {
+                    data,
+                    tables,
+                    table_of,
+                    cursor: vec![0; n],
+                })),
+            });
+        }
+    }
+    let index_of: BTreeMap<CoreLocation, usize> =
+        cores.iter().enumerate().map(|(k, c)| (c.at, k)).collect();
+    let table_refs = tables.iter().map(|(c, t)| (*c, &t[..])).collect();
+    // Where each key's packets end up; the same for every step.
+    let mut destinations: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    let mut out = Emulation::default();
+    let mut sent: Vec<(usize, u32, u32)> = Vec::new();
+    let mut scratch = Scratch::default();
+    for step in 0..steps {
+        sent.clear();
+        let t0 = step as f64 * h;
+        let t1 = (step + 1) as f64 * h;
+        for (k, core) in cores.iter_mut().enumerate() {
+            match &mut core.run {
+                Run::Neurons(nr) => {
+                    let pop = nr.data.population as usize;
+                    let model = &net.models[models[pop]];
+                    let prog =
+                        programs[models[pop].index()]
+                            .as_ref()
+                            .ok_or(EmulatorError::Model {
+                                core: core.at,
+                                population: nr.data.population,
+                            })?;
+                    let kernel = Kernel {
+                        model,
+                        prog,
+                        params: &nr.params,
+                        props: &nr.props,
+                        sparsity: &nr.sparsity,
+                        q,
+                        h,
+                    };
+                    let n = nr.data.n as usize;
+                    let slot = (step % nr.slots as u64) as usize;
+                    for i in 0..n {
+                        let (ring, slots, types, scales) =
+                            (&nr.ring, nr.slots, &nr.data.types, &nr.data.scales);
+                        let input = |port: usize| {
+                            let mut v = 0.0;
+                            for (t, (ty, shift)) in types.iter().enumerate() {
+                                if ty.port as usize == port {
+                                    let m = ring[(t * slots + slot) * n + i] as f64;
+                                    v += match ty.sign {
+                                        Sign::Positive => m * weight_unit(*shift),
+                                        Sign::Negative => -(m * weight_unit(*shift)),
+                                    };
+                                }
+                            }
+                            (v, value(scales[port][i]))
+                        };
+                        let fired = kernel.update(
+                            i,
+                            NeuronMut {
+                                x: &mut nr.x[i],
+                                refr: &mut nr.refr[i],
+                                clamp: &mut nr.clamp[i],
+                            },
+                            nr.data.refr_steps[i],
+                            &input,
+                            t0,
+                            &mut scratch,
+                        );
+                        if fired {
+                            sent.push((k, i as u32, 1));
+                        }
+                    }
+                    for t in 0..nr.data.types.len() {
+                        let base = (t * nr.slots + slot) * n;
+                        nr.ring[base..base + n].fill(0);
+                    }
+                }
+                Run::Source(sr) => {
+                    let lo = sr.data.lo;
+                    match &sr.data.kind {
+                        SourceKind::Poisson {
+                            key, start, stop, ..
+                        } => {
+                            for j in 0..sr.data.n as usize {
+                                if !(start[j] < t1 && t1 <= stop[j]) {
+                                    continue;
+                                }
+                                // The simulator's counter: the neuron's index
+                                // in its population.
+                                let i = lo + j as u32;
+                                let u = philox::quad(*key, i / 4, step)[(i % 4) as usize];
+                                let c = sr.tables[sr.table_of[j]]
+                                    .sample(u, || Uniforms::apart(*key, i, step));
+                                if c > 0 {
+                                    sent.push((k, j as u32, c));
+                                }
+                            }
+                        }
+                        SourceKind::Array { steps: trains } => {
+                            for (j, tr) in trains.iter().enumerate() {
+                                let mut c = 0;
+                                while sr.cursor[j] < tr.len() && tr[sr.cursor[j]] <= step {
+                                    c += u32::from(tr[sr.cursor[j]] == step);
+                                    sr.cursor[j] += 1;
+                                }
+                                if c > 0 {
+                                    sent.push((k, j as u32, c));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for &(k, i, count) in &sent {
+            let (population, lo, key) = match &cores[k].run {
+                Run::Neurons(nr) => (nr.data.population, nr.data.lo, nr.data.key),
+                Run::Source(sr) => (sr.data.population, sr.data.lo, sr.data.key),
+            };
+            out.spikes.push(Spike {
+                step,
+                population,
+                neuron: lo + i,
+            });
+            // A core that reaches nothing has no key and sends nothing.
+            let Some(km) = key else { continue };
+            let packet = km.key | i;
+            let targets = match destinations.entry(packet) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    let reached = trace(machine, &table_refs, cores[k].at.chip, packet)?;
+                    e.insert(
+                        reached
+                            .iter()
+                            .filter_map(|c| index_of.get(c).copied())
+                            .collect(),
+                    )
+                }
+            };
+            out.packets += count as u64;
+            for &d in targets.iter() {
+                let at = cores[d].at;
+                let Run::Neurons(target) = &mut cores[d].run else {
+                    continue;
+                };
+                let Some(m) = &target.matrices else { continue };
+                let Some(found) = m.lookup(packet) else {
+                    continue;
+                };
+                let (n, slots) = (target.data.n as usize, target.slots);
+                for row in found.rows() {
+                    let row = row.map_err(|error| EmulatorError::Matrix {
+                        path: format!("cores/{}_{}_{}/synapses.bin", at.chip.x, at.chip.y, at.core),
+                        error,
+                    })?;
+                    for s in row.synapses() {
+                        out.synaptic_events += count as u64;
+                        let slot = ((step + s.delay as u64) % slots as u64) as usize;
+                        let cell = &mut target.ring
+                            [(s.synapse_type as usize * slots + slot) * n + s.post as usize];
+                        *cell += s.weight as u32 * count;
+                        if *cell > u16::MAX as u32 {
+                            out.saturated += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.spikes.sort_unstable();
+    Ok(out)
+}

@@ -1,0 +1,447 @@
+//! Building one post core's synaptic data from the blocks of synapses that
+//! reach it.
+//!
+//! Three linear passes over each block's synapses, with one counter per
+//! (delay stage, presynaptic neuron) and no allocation per synapse:
+//! validate and find the deepest stage; count row lengths; write each
+//! synaptic word straight into its row of the blob. The blob is sized
+//! between the second and third passes, so it is allocated once.
+
+use super::format::{
+    header_words, is_index_range, AddressEntry, MatrixShape, PopTableEntry, RegionSizes, ALIGNMENT,
+    MAX_ADDRESS_COUNT, MAX_ADDRESS_START, MAX_MATRIX_BYTES, MAX_ROW_LENGTH, POP_TABLE_ENTRY_BYTES,
+    ROW_HEADER_WORDS,
+};
+use super::layout::{DelaySplit, RingBufferLayout, MAX_DELAY_STAGES};
+use super::MatrixError;
+use crate::geometry::KeyMask;
+
+/// One synapse onto a post core, as the caller hands it over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Synapse {
+    /// Index of the presynaptic neuron in its block (the key's free bits).
+    pub pre: u32,
+    /// Index of the target neuron in the post core.
+    pub post: u16,
+    /// Synapse type index (see [`spikec_ir::fixed::SynapseTypes`]).
+    pub synapse_type: u8,
+    /// Delay in timesteps, at least 1.
+    pub delay: u16,
+    /// Weight magnitude at the type's ring-buffer shift
+    /// ([`spikec_ir::fixed::quantise`]).
+    pub weight: u16,
+}
+
+/// The synapses from one presynaptic slice (one source of keys) onto the
+/// post core.
+#[derive(Clone, Copy, Debug)]
+pub struct IncomingBlock<'a> {
+    /// The slice's keys: `key | pre` for presynaptic neuron `pre`. The free
+    /// bits of the mask must be the low bits.
+    pub key_mask: KeyMask,
+    /// Presynaptic neurons in the slice: the rows of its matrices.
+    pub n_pre: u32,
+    /// The keys of the slice's delay-extension stages, stage 1 first: stage
+    /// `s` re-sends the slice's spikes `s · D` steps late under
+    /// `stage_keys[s - 1].key | pre`. Empty if the slice has no extension.
+    pub stage_keys: &'a [KeyMask],
+    /// The synapses, in any order; a row keeps their order.
+    pub synapses: &'a [Synapse],
+}
+
+/// A set of delay stages, 0 (no extension) to [`MAX_DELAY_STAGES`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct StageSet(u16);
+
+impl StageSet {
+    /// Adds a stage.
+    pub fn insert(&mut self, stage: u8) {
+        self.0 |= 1 << stage.min(15);
+    }
+
+    /// Whether `stage` is in the set.
+    pub fn contains(self, stage: u8) -> bool {
+        stage < 16 && self.0 & 1 << stage != 0
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The deepest stage, if any.
+    pub fn deepest(self) -> Option<u8> {
+        (!self.is_empty()).then(|| 15 - self.0.leading_zeros() as u8)
+    }
+
+    /// The stages, shallowest first.
+    pub fn iter(self) -> impl Iterator<Item = u8> {
+        (0..16u8).filter(move |&s| self.contains(s))
+    }
+}
+
+/// One core's synaptic data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoreSynapticData {
+    /// The serialised regions (see [`super::format`]).
+    pub blob: Vec<u8>,
+    /// Bytes of each region.
+    pub sizes: RegionSizes,
+    /// Per block, the stages (0: none) with synapses onto this core: the
+    /// key ranges routing must deliver here. A stage not listed matches no
+    /// table entry, and its packets would be dropped.
+    pub stages_used: Vec<StageSet>,
+}
+
+/// One matrix being built: the synapses of one (block, stage).
+struct Matrix {
+    block: usize,
+    stage: u8,
+    key_mask: KeyMask,
+    shape: MatrixShape,
+    /// Byte offset in the matrix region.
+    offset: usize,
+}
+
+/// Row lengths of one block, `counts[stage * n_pre + pre]`, and which
+/// matrix each stage became.
+struct BlockRows {
+    counts: Vec<u32>,
+    matrix_of_stage: [Option<usize>; MAX_DELAY_STAGES as usize + 1],
+}
+
+/// Builds the synaptic data of a post core of `n_post` neurons with ring
+/// buffers laid out as `layout`, from the blocks that reach it.
+///
+/// Every (block, stage) with synapses becomes one matrix: one row per
+/// presynaptic neuron, all as long as the longest (as sPyNNaker pads
+/// them), and one address-list entry. Blocks or stages with the same key
+/// range share a table entry, whose address-list entries follow block
+/// order, as sPyNNaker adds several matrices to one key. Table entries are
+/// sorted by key, as the core's binary search needs.
+///
+/// Differences from sPyNNaker: each delay stage has a key range and a
+/// matrix of its own (sPyNNaker gives a delay-extension slice one key
+/// range and one matrix of `n_pre · stages` rows), so each stage's rows are
+/// only as long as its own longest; and there are no direct (single-row)
+/// matrices and no extra-info entries.
+pub fn build(
+    layout: RingBufferLayout,
+    n_post: u32,
+    blocks: &[IncomingBlock<'_>],
+) -> Result<CoreSynapticData, MatrixError> {
+    if n_post > layout.max_neurons() {
+        return Err(MatrixError::TooManyPostNeurons {
+            n_post,
+            neuron_bits: layout.neuron_bits(),
+        });
+    }
+    let mut matrices = Vec::new();
+    let mut rows = Vec::with_capacity(blocks.len());
+    let mut stages_used = Vec::with_capacity(blocks.len());
+    for (b, block) in blocks.iter().enumerate() {
+        let (block_rows, stages) = count_rows(layout, n_post, b, block, &mut matrices)?;
+        rows.push(block_rows);
+        stages_used.push(stages);
+    }
+
+    let mut matrix_bytes = 0usize;
+    for m in &mut matrices {
+        m.offset = matrix_bytes;
+        matrix_bytes += m.shape.bytes();
+        if matrix_bytes > MAX_MATRIX_BYTES {
+            return Err(MatrixError::TooLarge {
+                what: "bytes of synaptic matrices",
+                count: matrix_bytes as u64,
+                max: MAX_MATRIX_BYTES as u64,
+            });
+        }
+    }
+    let (entries, addresses) = master_population_table(&matrices)?;
+    let sizes = RegionSizes::of(
+        entries.len(),
+        addresses.len(),
+        matrices.iter().map(|m| m.shape),
+    );
+
+    let mut blob = vec![0u8; sizes.total()];
+    let header = header_words(layout.to_word(), entries.len(), addresses.len(), &sizes);
+    let [table_at, addresses_at, matrix_at] = sizes.offsets();
+    put_words(&mut blob, 0, &header);
+    for (i, e) in entries.iter().enumerate() {
+        put_words(&mut blob, table_at + i * POP_TABLE_ENTRY_BYTES, &e.words());
+    }
+    for (i, a) in addresses.iter().enumerate() {
+        put_words(&mut blob, addresses_at + 4 * i, &[a.word()]);
+    }
+    for (b, (block, block_rows)) in blocks.iter().zip(&mut rows).enumerate() {
+        write_rows(
+            layout,
+            &mut blob[matrix_at..],
+            &matrices,
+            b,
+            block,
+            block_rows,
+        );
+    }
+    Ok(CoreSynapticData {
+        blob,
+        sizes,
+        stages_used,
+    })
+}
+
+/// Checks that a key range numbers `n_pre` neurons in its low bits.
+fn check_key_range(block: usize, key_mask: KeyMask, n_pre: u32) -> Result<(), MatrixError> {
+    if !is_index_range(key_mask) {
+        return Err(MatrixError::InvalidKeyMask { block, key_mask });
+    }
+    if n_pre as u64 > (!key_mask.mask) as u64 + 1 {
+        return Err(MatrixError::TooManyPreNeurons {
+            block,
+            n_pre,
+            key_mask,
+        });
+    }
+    Ok(())
+}
+
+/// Checks one synapse and says where its delay is served.
+fn check_synapse(
+    layout: RingBufferLayout,
+    n_post: u32,
+    b: usize,
+    block: &IncomingBlock<'_>,
+    s: &Synapse,
+) -> Result<DelaySplit, MatrixError> {
+    let pre = s.pre;
+    if pre >= block.n_pre {
+        return Err(MatrixError::PreOutOfRange {
+            block: b,
+            pre,
+            n_pre: block.n_pre,
+        });
+    }
+    if s.post as u32 >= n_post {
+        return Err(MatrixError::PostOutOfRange {
+            block: b,
+            pre,
+            post: s.post,
+            n_post,
+        });
+    }
+    if s.synapse_type as u32 >= layout.max_types() {
+        return Err(MatrixError::TypeOutOfRange {
+            block: b,
+            pre,
+            synapse_type: s.synapse_type,
+            max_types: layout.max_types(),
+        });
+    }
+    if s.delay == 0 {
+        return Err(MatrixError::ZeroDelay { block: b, pre });
+    }
+    let split = layout
+        .split_delay(s.delay)
+        .ok_or(MatrixError::DelayBeyondLayout {
+            block: b,
+            pre,
+            delay: s.delay,
+            reach: layout.reach(),
+        })?;
+    if split.stage as usize > block.stage_keys.len() {
+        return Err(MatrixError::MissingDelayStage {
+            block: b,
+            pre,
+            stage: split.stage,
+            stages_given: block.stage_keys.len(),
+        });
+    }
+    Ok(split)
+}
+
+/// Passes one and two over a block: validates it, counts its rows and adds
+/// a matrix per stage with synapses.
+fn count_rows(
+    layout: RingBufferLayout,
+    n_post: u32,
+    b: usize,
+    block: &IncomingBlock<'_>,
+    matrices: &mut Vec<Matrix>,
+) -> Result<(BlockRows, StageSet), MatrixError> {
+    let mut block_rows = BlockRows {
+        counts: Vec::new(),
+        matrix_of_stage: [None; MAX_DELAY_STAGES as usize + 1],
+    };
+    let mut stages = StageSet::default();
+    check_key_range(b, block.key_mask, block.n_pre)?;
+    let stage_keys = &block.stage_keys[..block.stage_keys.len().min(MAX_DELAY_STAGES as usize)];
+    for &k in stage_keys {
+        check_key_range(b, k, block.n_pre)?;
+    }
+    let mut deepest = None;
+    for s in block.synapses {
+        let split = check_synapse(layout, n_post, b, block, s)?;
+        deepest = deepest.max(Some(split.stage));
+    }
+    let Some(deepest) = deepest else {
+        return Ok((block_rows, stages));
+    };
+    // Each stage's matrix needs a row per neuron anyway: refuse blocks whose
+    // rows alone exceed the region before counting them.
+    let n_pre = block.n_pre as usize;
+    if n_pre * ROW_HEADER_WORDS * 4 > MAX_MATRIX_BYTES {
+        return Err(MatrixError::TooLarge {
+            what: "rows of one block",
+            count: n_pre as u64,
+            max: (MAX_MATRIX_BYTES / (ROW_HEADER_WORDS * 4)) as u64,
+        });
+    }
+    let counts = &mut block_rows.counts;
+    counts.resize(n_pre * (deepest as usize + 1), 0);
+    for s in block.synapses {
+        if let Some(split) = layout.split_delay(s.delay) {
+            counts[split.stage as usize * n_pre + s.pre as usize] += 1;
+        }
+    }
+    for stage in 0..=deepest {
+        let stage_counts = &counts[stage as usize * n_pre..(stage as usize + 1) * n_pre];
+        if let Some(pre) = stage_counts.iter().position(|&c| c > MAX_ROW_LENGTH) {
+            return Err(MatrixError::RowTooLong {
+                block: b,
+                stage,
+                pre: pre as u32,
+                len: stage_counts[pre],
+            });
+        }
+        let longest = stage_counts.iter().copied().max().unwrap_or(0);
+        if longest == 0 {
+            continue;
+        }
+        let key_mask = match stage {
+            0 => block.key_mask,
+            s => stage_keys[s as usize - 1],
+        };
+        block_rows.matrix_of_stage[stage as usize] = Some(matrices.len());
+        stages.insert(stage);
+        matrices.push(Matrix {
+            block: b,
+            stage,
+            key_mask,
+            shape: MatrixShape {
+                n_rows: block.n_pre,
+                row_length: longest as u16,
+            },
+            offset: 0,
+        });
+    }
+    Ok((block_rows, stages))
+}
+
+/// The master population table and address list: matrices sorted by key
+/// range (then block and stage), one entry per distinct range.
+fn master_population_table(
+    matrices: &[Matrix],
+) -> Result<(Vec<PopTableEntry>, Vec<AddressEntry>), MatrixError> {
+    let mut order: Vec<usize> = (0..matrices.len()).collect();
+    order.sort_by_key(|&i| (matrices[i].key_mask.key, matrices[i].key_mask.mask, i));
+    let mut entries: Vec<PopTableEntry> = Vec::new();
+    let mut addresses = Vec::with_capacity(order.len());
+    for i in order {
+        let m = &matrices[i];
+        let index = addresses.len();
+        addresses.push(AddressEntry {
+            address: (m.offset / ALIGNMENT) as u32,
+            row_length: m.shape.row_length,
+        });
+        if let Some(last) = entries.last_mut() {
+            if last.key_mask == m.key_mask {
+                if last.count as usize == MAX_ADDRESS_COUNT {
+                    return Err(MatrixError::TooLarge {
+                        what: "matrices with one key range",
+                        count: MAX_ADDRESS_COUNT as u64 + 1,
+                        max: MAX_ADDRESS_COUNT as u64,
+                    });
+                }
+                last.count += 1;
+                continue;
+            }
+            // Ranges with free low bits are intervals: sorted by key, two
+            // overlap only if one starts within the one before it.
+            if m.key_mask.key <= last.last_key() {
+                return Err(MatrixError::OverlappingKeys {
+                    first: last.key_mask,
+                    second: m.key_mask,
+                });
+            }
+        }
+        if index > MAX_ADDRESS_START {
+            return Err(MatrixError::TooLarge {
+                what: "address list entries",
+                count: index as u64 + 1,
+                max: MAX_ADDRESS_START as u64 + 1,
+            });
+        }
+        entries.push(PopTableEntry {
+            key_mask: m.key_mask,
+            start: index as u16,
+            count: 1,
+        });
+    }
+    Ok((entries, addresses))
+}
+
+/// Pass three over a block: its row headers and synaptic words.
+fn write_rows(
+    layout: RingBufferLayout,
+    region: &mut [u8],
+    matrices: &[Matrix],
+    b: usize,
+    block: &IncomingBlock<'_>,
+    rows: &mut BlockRows,
+) {
+    let n_pre = block.n_pre as usize;
+    let row_start = |m: &Matrix, pre: usize| {
+        m.offset + pre * (ROW_HEADER_WORDS + m.shape.row_length as usize) * 4
+    };
+    for (stage, matrix) in rows.matrix_of_stage.iter().enumerate() {
+        let Some(m) = matrix.map(|i| &matrices[i]) else {
+            continue;
+        };
+        debug_assert_eq!((m.block, m.stage as usize), (b, stage));
+        // Word 1 of a row counts its fixed synapses; the plastic and
+        // fixed-plastic counts stay 0. The counts then become fill cursors.
+        for (pre, count) in rows.counts[stage * n_pre..(stage + 1) * n_pre]
+            .iter_mut()
+            .enumerate()
+        {
+            if *count > 0 {
+                put_words(region, row_start(m, pre) + 4, &[*count]);
+                *count = 0;
+            }
+        }
+    }
+    for s in block.synapses {
+        let Some(split) = layout.split_delay(s.delay) else {
+            continue;
+        };
+        let Some(m) = rows.matrix_of_stage[split.stage as usize].map(|i| &matrices[i]) else {
+            continue;
+        };
+        let fill = &mut rows.counts[split.stage as usize * n_pre + s.pre as usize];
+        let at = row_start(m, s.pre as usize) + (ROW_HEADER_WORDS + *fill as usize) * 4;
+        *fill += 1;
+        put_words(
+            region,
+            at,
+            &[layout.encode(s.post, s.synapse_type, split.residual, s.weight)],
+        );
+    }
+}
+
+/// Writes little-endian words at a byte offset.
+fn put_words(blob: &mut [u8], at: usize, words: &[u32]) {
+    for (i, w) in words.iter().enumerate() {
+        blob[at + 4 * i..at + 4 * i + 4].copy_from_slice(&w.to_le_bytes());
+    }
+}
