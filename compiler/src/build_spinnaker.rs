@@ -14,7 +14,7 @@ use spikec_ir::{Network, Span};
 use spikec_spinnaker::emulator::{emulate, Spike};
 use spikec_spinnaker::graph::PartitionOptions;
 use spikec_spinnaker::machine::Machine;
-use spikec_spinnaker::{Artifacts, BuildError, Input, TargetOptions};
+use spikec_spinnaker::{Artifacts, BuildError, BuildWarning, Input, TargetOptions};
 
 /// Where the machine description comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,6 +71,38 @@ pub fn build(net: &Network, req: &SpinnakerRequest) -> Result<Artifacts, Vec<Dia
         propagators: &propagators,
     };
     spikec_spinnaker::compile(&input, &opts).map_err(|e| vec![diagnostic(net, &e)])
+}
+
+/// The build's warnings as diagnostics at the projections they concern.
+pub fn warnings(net: &Network, art: &Artifacts) -> Vec<Diagnostic> {
+    art.warnings
+        .iter()
+        .map(|w| match w {
+            BuildWarning::WeightPrecision { projection, loss } => {
+                let name = net
+                    .projections
+                    .iter()
+                    .nth(*projection)
+                    .map_or_else(String::new, |(_, p)| p.name.clone());
+                let span = net
+                    .spans
+                    .weights
+                    .get(*projection)
+                    .copied()
+                    .unwrap_or(Span::DUMMY);
+                Diagnostic::warning(
+                    "W0008",
+                    format!("weights of `{name}` lose precision on SpiNNaker: {loss}"),
+                )
+                .primary(span, "stored as 16-bit magnitudes")
+                .help(
+                    "weights share a ring-buffer shift per (population, port, sign): \
+                     very different weights on one port, or weights tiny next to the \
+                     expected input, lose precision",
+                )
+            }
+        })
+        .collect()
 }
 
 fn pop_span(net: &Network, p: usize) -> Span {

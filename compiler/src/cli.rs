@@ -465,12 +465,16 @@ pub fn run(
                 machine: crate::build_spinnaker::MachineSource::parse(&machine),
                 neurons_per_core,
             };
-            let (_, art, secs) = match run_stage(&mut out, &file, &set, threads, |net| {
+            let (c, art, secs) = match run_stage(&mut out, &file, &set, threads, |net| {
                 crate::build_spinnaker::build(net, &req)
             }) {
                 Ok(r) => r,
                 Err(code) => return code,
             };
+            if let Some(net) = &c.network {
+                let diagnostics = crate::build_spinnaker::warnings(net, &art);
+                out.diagnostics(&Compilation { diagnostics, ..c });
+            }
             if let Err(e) = crate::build_spinnaker::write(&dir, &art) {
                 let _ = writeln!(
                     out.stderr,

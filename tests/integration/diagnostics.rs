@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use crate::support::{compile_rel, rel, rendered, snn_files};
-use spikec::build_spinnaker::{build, MachineSource, SpinnakerRequest};
+use spikec::build_spinnaker::{build, warnings, MachineSource, SpinnakerRequest};
 use spikec::diag::CODES;
 use spikec::driver::Override;
 
@@ -86,7 +86,7 @@ fn corpus_reports_expected_codes_golden() {
                         machine: machine.clone(),
                         neurons_per_core: None,
                     };
-                    build(net, &req).map(|_| ())
+                    build(net, &req).map(|art| c.diagnostics.extend(warnings(net, &art)))
                 }
                 None => spikec::driver::expand_network(net).map(|_| ()),
             };

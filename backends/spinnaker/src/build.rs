@@ -42,12 +42,23 @@ pub struct TargetOptions {
     pub partition: PartitionOptions,
 }
 
-/// The files of a build (relative path, contents), in a fixed order, and
-/// its report.
+/// The files of a build (relative path, contents), in a fixed order, its
+/// report and what it warns about.
 #[derive(Clone, Debug)]
 pub struct Artifacts {
     pub files: Vec<(String, Vec<u8>)>,
     pub report: Report,
+    pub warnings: Vec<BuildWarning>,
+}
+
+/// Something the build did that the user should know about.
+#[derive(Clone, Debug, PartialEq)]
+pub enum BuildWarning {
+    /// A projection's weights lose precision as 16-bit magnitudes.
+    WeightPrecision {
+        projection: usize,
+        loss: spikec_ir::fixed::WeightLoss,
+    },
 }
 
 /// Everything the stages computed, for tests and the emulator.
@@ -179,7 +190,13 @@ pub fn compile(input: &Input<'_>, opts: &TargetOptions) -> Result<Artifacts, Bui
     let mapping = map(input, opts)?;
     // Every core's data, named by where it runs.
     let shifts = network_shifts(net.network(), ex);
-    let synaptic = synaptic_data(input, &mapping, &shifts)?;
+    let (synaptic, losses) = synaptic_data(input, &mapping, &shifts)?;
+    let warnings = losses
+        .into_iter()
+        .enumerate()
+        .filter(|(_, l)| l.needs_warning())
+        .map(|(projection, loss)| BuildWarning::WeightPrecision { projection, loss })
+        .collect();
     let mut core_files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut sdram: BTreeMap<ChipCoord, u64> = BTreeMap::new();
     for (v, vx) in mapping.graph.vertices.iter().enumerate() {
@@ -226,7 +243,11 @@ pub fn compile(input: &Input<'_>, opts: &TargetOptions) -> Result<Artifacts, Bui
         files.push((format!("routing_tables/{}_{}.bin", t.chip.x, t.chip.y), bin));
     }
     files.extend(core_files);
-    Ok(Artifacts { files, report })
+    Ok(Artifacts {
+        files,
+        report,
+        warnings,
+    })
 }
 
 /// `sdram`: per chip, the bytes of its cores' data.

@@ -10,7 +10,7 @@
 use crate::graph::{MachineGraph, Role};
 use crate::matrix::{build, choose_layout, CoreSynapticData, IncomingBlock, Synapse};
 use crate::{BuildError, Input, Mapping};
-use spikec_ir::fixed::{quantise, Sign, SynapseType};
+use spikec_ir::fixed::{quantise, Sign, SynapseType, WeightLoss};
 use spikec_ir::ring::PopulationShifts;
 
 /// A synapse on its way to a post core: its presynaptic core and the word
@@ -22,12 +22,12 @@ struct Routed {
 }
 
 /// Per vertex, its synaptic data (`None` for sources and cores that
-/// receive nothing).
+/// receive nothing), and per projection what quantising its weights lost.
 pub fn synaptic_data(
     input: &Input<'_>,
     m: &Mapping,
     shifts: &[PopulationShifts],
-) -> Result<Vec<Option<CoreSynapticData>>, BuildError> {
+) -> Result<(Vec<Option<CoreSynapticData>>, Vec<WeightLoss>), BuildError> {
     let net = input.net.network();
     let ex = input.expanded;
     let g: &MachineGraph = &m.graph;
@@ -66,7 +66,9 @@ pub fn synaptic_data(
         },
     };
     let mut all = vec![empty; count[nv]];
+    let mut losses = vec![WeightLoss::default(); ex.projections.len()];
     for (k, t) in ex.projections.iter().enumerate() {
+        let loss = &mut losses[k];
         for (r, &pre) in t.pre.iter().enumerate() {
             let (pp, pi) = ex.layout.local(pre);
             let u = g.vertex_of(pp, pi);
@@ -82,6 +84,7 @@ pub fn synaptic_data(
                 let sh = &shifts[q];
                 let type_index = sh.types.index(ty).unwrap_or(0);
                 let shift = sh.shifts.get(type_index).copied().unwrap_or(0);
+                loss.record(w, shift);
                 all[fill[v]] = Routed {
                     pre_vertex: u as u32,
                     syn: Synapse {
@@ -138,5 +141,5 @@ pub fn synaptic_data(
             build(layout, vx.len(), &blocks).map_err(matrix_error)?,
         ));
     }
-    Ok(out)
+    Ok((out, losses))
 }

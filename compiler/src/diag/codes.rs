@@ -93,6 +93,7 @@ pub const CODES: &[CodeInfo] = &[
     code!("W0005", "model shadows a standard-library model"),
     code!("W0006", "unused model parameter"),
     code!("W0007", "neuron model never spikes"),
+    code!("W0008", "weights lose precision on SpiNNaker"),
 ];
 
 /// Finds a code (case-insensitive; `E42`, `e0042` and `0042` all work).
