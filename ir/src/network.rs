@@ -282,6 +282,9 @@ pub struct Population {
     /// Named random draws, one value per neuron each, that `ValueSpec::Expr`
     /// settings share (`let re = uniform(0, 1)`).
     pub draws: Vec<NamedDraw>,
+    /// The largest slice of this population a hardware core may hold, if
+    /// the user limited it (`neurons_per_core N`).
+    pub neurons_per_core: Option<u32>,
 }
 
 /// A named per-neuron random draw.

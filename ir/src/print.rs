@@ -53,6 +53,9 @@ pub fn print_network(valid: &ValidNetwork<'_>) -> String {
         if let Some(s) = &pop.structure {
             let _ = writeln!(o, "  at {}", structure(s));
         }
+        if let Some(n) = pop.neurons_per_core {
+            let _ = writeln!(o, "  neurons_per_core {n}");
+        }
         for d in &pop.draws {
             let _ = writeln!(
                 o,

@@ -284,3 +284,36 @@ fn spikec_verify_cli_reports_identity() {
         "{out}"
     );
 }
+
+#[test]
+fn spinnaker_population_limit_in_the_language_wins_over_the_default() {
+    let src = "network npc {
+  timestep 0.1 ms
+  population E = IF_curr_exp[1000] { neurons_per_core 100, v = -60 mV }
+  population I = IF_curr_exp[300] { neurons_per_core 64 }
+  population F = IF_curr_exp[300]
+  connect E -> I + F : fixed_probability(0.1) { port excitatory, weight 0.1 nA }
+  connect I + F -> E : fixed_probability(0.1) { port inhibitory, weight -0.1 nA }
+  record E.spikes
+}";
+    let net = crate::support::compile_ok("npc.snn", src, &[]);
+    let req = SpinnakerRequest {
+        neurons_per_core: Some(200),
+        ..spinn5()
+    };
+    let a = build(&net, &req).unwrap();
+    let per: Vec<(String, u32, usize)> = a
+        .report
+        .populations
+        .iter()
+        .map(|p| (p.name.clone(), p.neurons_per_core, p.cores))
+        .collect();
+    assert_eq!(
+        per,
+        vec![
+            ("E".to_string(), 100, 10),
+            ("I".to_string(), 64, 5),
+            ("F".to_string(), 200, 2)
+        ]
+    );
+}

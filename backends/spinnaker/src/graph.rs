@@ -213,10 +213,11 @@ pub fn partition(
             ModelBody::Neuron(_) => Role::Neurons,
             ModelBody::Source(_) => Role::Source,
         };
-        let limit = opts
-            .per_population
-            .get(&p)
-            .copied()
+        // The network's own limit, then the build's per-population one,
+        // then the default.
+        let limit = pop
+            .neurons_per_core
+            .or_else(|| opts.per_population.get(&p).copied())
             .unwrap_or(opts.neurons_per_core)
             .max(1);
         let varies = ex.populations[p]

@@ -94,6 +94,8 @@ pub struct PopulationDecl {
     /// `let name = distribution(...)`: one draw per neuron, shared by the
     /// settings that name it.
     pub draws: Vec<(Ident, Expr)>,
+    /// `neurons_per_core N`: a mapping limit for hardware backends.
+    pub neurons_per_core: Option<Expr>,
 }
 
 /// One part of a selection: `E` or `E[0..10]` or `E[1, 2]`.

@@ -221,6 +221,7 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::emit | Rule::kw_emit => "`emit`",
         Rule::conn_setting | Rule::conn_key => "`port`, `weight`, `delay` or `synapse`",
         Rule::pop_setting => "a setting `name = value`",
+        Rule::pop_per_core => "`neurons_per_core N`",
         Rule::call => "a call",
         Rule::selection | Rule::selection_term => "a population",
         Rule::cmp_op => "a comparison",
@@ -417,6 +418,7 @@ impl Builder {
                 let mut structure = None;
                 let mut draws = Vec::new();
                 let mut settings = Vec::new();
+                let mut neurons_per_core = None;
                 for q in k {
                     match q.as_rule() {
                         Rule::structure => {
@@ -424,6 +426,15 @@ impl Builder {
                         }
                         Rule::pop_body => {
                             for s in kids(q) {
+                                if s.as_rule() == Rule::pop_per_core {
+                                    let e = kids(s)
+                                        .into_iter()
+                                        .find(|c| c.as_rule() != Rule::kw_neurons_per_core)
+                                        .map(|e| self.expr(e))
+                                        .unwrap_or_else(|| self.placeholder(span));
+                                    neurons_per_core = Some(e);
+                                    continue;
+                                }
                                 let is_draw = s.as_rule() == Rule::pop_draw;
                                 let mut sk = kids(s).into_iter();
                                 let n = self.ident(sk.next().expect("grammar: setting name"));
@@ -450,6 +461,7 @@ impl Builder {
                     structure,
                     settings,
                     draws,
+                    neurons_per_core,
                 })
             }
             Rule::view => {

@@ -486,6 +486,30 @@ impl Net<'_> {
                     .help(format!("add `{} = ...` to the population's settings", param.name)));
             }
         }
+        let neurons_per_core = match &p.neurons_per_core {
+            None => None,
+            Some(e) => {
+                let n = self.ok(self.env.whole(e, "`neurons_per_core`"));
+                match n.map(u32::try_from) {
+                    Some(Ok(n)) if n > 0 => Some(n),
+                    Some(_) => {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "E0040",
+                                format!(
+                                    "`neurons_per_core` of population `{}` must be at least 1",
+                                    p.name.name
+                                ),
+                            )
+                            .primary(e.span, "not a positive whole number")
+                            .help("give the largest number of this population's neurons one core may hold, e.g. `neurons_per_core 128`"),
+                        );
+                        None
+                    }
+                    None => None,
+                }
+            }
+        };
         let id = self.net.populations.append(Population {
             name: p.name.name.clone(),
             size,
@@ -493,6 +517,7 @@ impl Net<'_> {
             settings,
             structure,
             draws,
+            neurons_per_core,
         });
         self.net.spans.draws.push(draw_spans);
         self.net.spans.populations.push(p.name.span);
