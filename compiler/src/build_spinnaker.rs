@@ -238,12 +238,17 @@ fn diagnostic(net: &Network, e: &BuildError) -> Diagnostic {
             .help("a model with fewer parameters and states fits; SpiNNaker cores have 64 KiB of DTCM"),
         BuildError::DelayTooLong { population, .. } => Diagnostic::error("E0064", e.to_string())
             .primary(pop_span(net, *population), "the delays into this population")
-            .help("use shorter delays or a coarser timestep; delay-extension cores are not built yet"),
+            .help("use shorter delays or a coarser timestep: the ring buffers and 8 delay-extension stages reach this far"),
         BuildError::Matrix {
             population, error, ..
         } => Diagnostic::error("E0065", e.to_string())
             .primary(pop_span(net, *population), "in this population's synaptic data")
             .help(error.help().unwrap_or_else(|| "split the population into smaller slices (`--neurons-per-core`)".into())),
+        BuildError::CoreSdram { population, .. } => Diagnostic::error("E0060", e.to_string())
+            .primary(pop_span(net, *population), "this population's synaptic data")
+            .help("smaller slices (`neurons_per_core`) spread the synaptic data over more cores and chips"),
+        BuildError::OutOfSdram { .. } => Diagnostic::error("E0060", e.to_string())
+            .help("use a larger machine (`--machine spinn5x3`); synaptic data fills a chip's 123 MB SDRAM before its cores"),
         BuildError::KeySpace { .. } => Diagnostic::error("E0060", e.to_string())
             .help("use fewer populations or larger slices (`--neurons-per-core`)"),
         BuildError::TableTooBig { crowding, .. } => {

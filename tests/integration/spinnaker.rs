@@ -317,3 +317,38 @@ fn spinnaker_population_limit_in_the_language_wins_over_the_default() {
         ]
     );
 }
+
+#[test]
+fn spinnaker_long_delays_go_through_delay_extension_cores() {
+    // 12.3 ms is 123 steps. Four synapse types (two ports, both signs) and
+    // 256-neuron slices take 8 + 2 of the ring buffer's 14 bits, leaving 4:
+    // D = 16 slots, so the spike takes stage 7 (7 · 16 = 112 steps) of a
+    // delay extension, then 11 steps in the ring buffer.
+    let src = "network d {
+  timestep 0.1 ms
+  population S = SpikeSourceArray[256] { spike_times = [1 ms, 4 ms] }
+  population T = IF_curr_delta[256]
+  connect S -> T : one_to_one() { port excitatory, weight 20 mV, delay 12.3 ms }
+  connect S -> T : one_to_one() { port excitatory, weight -0.001 mV }
+  connect S -> T : one_to_one() { port inhibitory, weight 0.001 mV }
+  connect S -> T : one_to_one() { port inhibitory, weight -0.001 mV }
+  record T.spikes
+}";
+    let net = crate::support::compile_ok("d.snn", src, &[]);
+    let a = build(&net, &spinn5()).unwrap();
+    assert_eq!(a.report.delay_cores, 1, "{}", a.report.to_text());
+    assert!(a.files.iter().any(|(n, _)| n.ends_with("delay.bin")));
+    let v = spikec::build_spinnaker::verify(&net, &spinn5(), 30.0).unwrap();
+    assert_eq!(v.first_difference(), None);
+    // Every T neuron fires once per input spike, 12.3 ms after it: input at
+    // the end of steps 9 and 39, arrival in steps 132 and 162.
+    let t_steps: Vec<u64> = v
+        .emulated
+        .iter()
+        .filter(|s| s.population == 1)
+        .map(|s| s.step)
+        .collect();
+    assert_eq!(t_steps.len(), 512, "{t_steps:?}");
+    assert!(t_steps[..256].iter().all(|&s| s == 132), "{t_steps:?}");
+    assert!(t_steps[256..].iter().all(|&s| s == 162), "{t_steps:?}");
+}

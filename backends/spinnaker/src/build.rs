@@ -2,7 +2,7 @@
 //! files a SpiNNaker loader needs, through partition → place → keys →
 //! route → tables, each stage a pure function of the previous ones.
 
-use crate::cores::{neuron_core, source_core};
+use crate::cores::{delay_core, neuron_core, source_core};
 use crate::geometry::{ChipCoord, Direction, KeyMask};
 use crate::graph::{partition, MachineGraph, PartitionOptions, Role};
 use crate::keys::{allocate, Keys};
@@ -70,13 +70,15 @@ pub struct Mapping {
     pub tables: Vec<Compressed>,
 }
 
-/// Maps the network onto the machine.
-pub fn map(input: &Input<'_>, opts: &TargetOptions) -> Result<Mapping, BuildError> {
-    let (net, ex) = (&input.net, input.expanded);
-    let machine = &opts.machine;
-    let graph = partition(net.network(), ex, machine.spec(), &opts.partition)?;
-    let placements = place(machine, &graph)?;
-    let keys = allocate(&graph)?;
+/// Places, routes and makes the tables of a partitioned, keyed graph
+/// whose cores need `sdram[v]` bytes of their chip's SDRAM each.
+fn map(
+    machine: &Machine,
+    graph: MachineGraph,
+    keys: Keys,
+    sdram: &[u64],
+) -> Result<Mapping, BuildError> {
+    let placements = place(machine, &graph, sdram)?;
     // One net per sending vertex, to the cores of every vertex it reaches.
     let mut targets: BTreeMap<usize, BTreeSet<CoreLocation>> = BTreeMap::new();
     for e in &graph.edges {
@@ -187,38 +189,61 @@ fn table_error(
 /// Maps and renders the files.
 pub fn compile(input: &Input<'_>, opts: &TargetOptions) -> Result<Artifacts, BuildError> {
     let (net, ex) = (&input.net, input.expanded);
-    let mapping = map(input, opts)?;
-    // Every core's data, named by where it runs.
+    let machine = &opts.machine;
+    let graph = partition(net.network(), ex, machine.spec(), &opts.partition)?;
+    let keys = allocate(&graph)?;
+    // Every core's data comes before placement: its size decides which
+    // chip's SDRAM can hold it.
     let shifts = network_shifts(net.network(), ex);
-    let (synaptic, losses) = synaptic_data(input, &mapping, &shifts)?;
+    let (mut synaptic, losses) = synaptic_data(input, &graph, &keys, &shifts)?;
+    let mut data: Vec<Vec<(&str, Vec<u8>)>> = Vec::with_capacity(graph.vertices.len());
+    for (v, vx) in graph.vertices.iter().enumerate() {
+        let mut files = Vec::new();
+        match vx.role {
+            Role::Neurons => {
+                if let Some(d) = neuron_core(input, &graph, &keys, &shifts, v) {
+                    files.push(("neurons.bin", d.encode()));
+                }
+            }
+            Role::Source => {
+                if let Some(d) = source_core(input, &graph, &keys, v) {
+                    files.push(("source.bin", d.encode()));
+                }
+            }
+            Role::Delay { .. } => {
+                if let Some(d) = delay_core(&graph, &keys, v) {
+                    files.push(("delay.bin", d.encode()));
+                }
+            }
+        }
+        if let Some(m) = synaptic[v].take() {
+            files.push(("synapses.bin", m.blob));
+        }
+        data.push(files);
+    }
+    let sizes: Vec<u64> = data
+        .iter()
+        .map(|fs| fs.iter().map(|(_, b)| b.len() as u64).sum())
+        .collect();
+    let mapping = map(machine, graph, keys, &sizes)?;
     let warnings = losses
         .into_iter()
         .enumerate()
         .filter(|(_, l)| l.needs_warning())
         .map(|(projection, loss)| BuildWarning::WeightPrecision { projection, loss })
         .collect();
+    // Named by where they run.
     let mut core_files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut sdram: BTreeMap<ChipCoord, u64> = BTreeMap::new();
-    for (v, vx) in mapping.graph.vertices.iter().enumerate() {
+    for (v, files) in data.into_iter().enumerate() {
         let c = mapping.placements.cores[v];
-        let dir = format!("cores/{}_{}_{}", c.chip.x, c.chip.y, c.core);
-        let data = match vx.role {
-            Role::Neurons => neuron_core(input, &mapping, &shifts, v)
-                .map(|d| (format!("{dir}/neurons.bin"), d.encode())),
-            Role::Source => {
-                source_core(input, &mapping, v).map(|d| (format!("{dir}/source.bin"), d.encode()))
-            }
-        };
-        let mut bytes = 0;
-        if let Some(f) = data {
-            bytes += f.1.len() as u64;
-            core_files.push(f);
+        *sdram.entry(c.chip).or_default() += sizes[v];
+        for (name, bytes) in files {
+            core_files.push((
+                format!("cores/{}_{}_{}/{name}", c.chip.x, c.chip.y, c.core),
+                bytes,
+            ));
         }
-        if let Some(m) = &synaptic[v] {
-            bytes += m.blob.len() as u64;
-            core_files.push((format!("{dir}/synapses.bin"), m.blob.clone()));
-        }
-        *sdram.entry(c.chip).or_default() += bytes;
     }
     let report = report(net, ex, opts, &mapping, &sdram);
     let mut files: Vec<(String, Vec<u8>)> = vec![
@@ -287,7 +312,11 @@ fn report(
         neuron_cores: count(Role::Neurons),
         source_cores: count(Role::Source),
         synapse_cores: 0,
-        delay_cores: 0,
+        delay_cores: g
+            .vertices
+            .iter()
+            .filter(|v| matches!(v.role, Role::Delay { .. }))
+            .count(),
         routing_entries_max: m
             .tables
             .iter()
@@ -376,6 +405,7 @@ fn placements_text(net: &ValidNetwork<'_>, m: &Mapping) -> String {
         let role = match vx.role {
             Role::Neurons => "neurons",
             Role::Source => "source",
+            Role::Delay { .. } => "delay",
         };
         let keys = match m.keys.of[v] {
             Some(k) => format!("{:#010x} {:#010x}", k.key, k.mask),

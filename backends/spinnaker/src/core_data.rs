@@ -15,6 +15,7 @@ use spikec_ir::fixed::{from_s1615, to_s1615, Sign, SynapseType};
 
 const NEURON_MAGIC: u32 = 0x4e4b_5053; // "SPKN"
 const SOURCE_MAGIC: u32 = 0x534b_5053; // "SPKS"
+const DELAY_MAGIC: u32 = 0x444b_5053; // "SPKD"
 const VERSION: u32 = 1;
 
 /// A parameter: one value for the slice or one per neuron.
@@ -71,6 +72,72 @@ pub struct SourceCore {
     pub n: u32,
     pub key: Option<KeyMask>,
     pub kind: SourceKind,
+}
+
+/// A delay-extension core's data: it receives the spikes of one slice
+/// (`source` keys) and re-sends each `s · slots` steps later under stage
+/// `s`'s keys (`stage_base + ((s - 1) << neuron_bits) | i`) for every stage
+/// in `stages` (bit `s`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DelayCore {
+    pub population: u32,
+    pub lo: u32,
+    pub n: u32,
+    pub source: KeyMask,
+    pub slots: u16,
+    pub stages: u16,
+    pub stage_base: u32,
+    pub neuron_bits: u8,
+}
+
+impl DelayCore {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer(Vec::new());
+        w.u32(DELAY_MAGIC);
+        w.u32(VERSION);
+        w.u32(self.population);
+        w.u32(self.lo);
+        w.u32(self.n);
+        w.key(Some(self.source));
+        w.u32(self.slots as u32);
+        w.u32(self.stages as u32);
+        w.u32(self.stage_base);
+        w.u8(self.neuron_bits);
+        w.0
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<DelayCore, CoreDataError> {
+        let mut r = Reader { bytes, at: 0 };
+        if r.u32()? != DELAY_MAGIC || r.u32()? != VERSION {
+            return Err(CoreDataError::Magic);
+        }
+        let population = r.u32()?;
+        let lo = r.u32()?;
+        let n = r.u32()?;
+        let at = r.at;
+        let source = r.key()?.ok_or(CoreDataError::Range(at))?;
+        let at = r.at;
+        let slots = u16::try_from(r.u32()?).map_err(|_| CoreDataError::Range(at))?;
+        let at = r.at;
+        let stages = u16::try_from(r.u32()?).map_err(|_| CoreDataError::Range(at))?;
+        let stage_base = r.u32()?;
+        let at = r.at;
+        let neuron_bits = r.u8()?;
+        if slots == 0 || neuron_bits > 31 {
+            return Err(CoreDataError::Range(at));
+        }
+        r.end()?;
+        Ok(DelayCore {
+            population,
+            lo,
+            n,
+            source,
+            slots,
+            stages,
+            stage_base,
+            neuron_bits,
+        })
+    }
 }
 
 /// A malformed core blob.
@@ -425,6 +492,28 @@ mod tests {
                 kind,
             };
             assert_eq!(SourceCore::decode(&s.encode()), Ok(s));
+        }
+    }
+
+    #[test]
+    fn delay_data_round_trips_and_truncations_are_errors() {
+        let d = DelayCore {
+            population: 1,
+            lo: 256,
+            n: 200,
+            source: KeyMask {
+                key: 0x100,
+                mask: 0xffff_ff00,
+            },
+            slots: 32,
+            stages: 0b110,
+            stage_base: 0x800,
+            neuron_bits: 8,
+        };
+        let bytes = d.encode();
+        assert_eq!(DelayCore::decode(&bytes), Ok(d));
+        for len in 0..bytes.len() {
+            assert!(DelayCore::decode(&bytes[..len]).is_err(), "length {len}");
         }
     }
 

@@ -3,10 +3,11 @@
 //! as the simulator's `s1615` mode rounds them, so that a core started
 //! from its data computes what the simulator computes.
 
-use crate::core_data::{s1615, NeuronCore, Param, SourceCore, SourceKind};
-use crate::graph::{Role, Vertex};
+use crate::core_data::{s1615, DelayCore, NeuronCore, Param, SourceCore, SourceKind};
+use crate::graph::MachineGraph;
+use crate::graph::{bits, Role, Vertex};
+use crate::keys::Keys;
 use crate::Input;
-use crate::Mapping;
 use spikec_ir::eval::{eval, NeuronLeaves, Precision};
 use spikec_ir::expanded::PerNeuron;
 use spikec_ir::expr::ExprId;
@@ -34,12 +35,13 @@ fn per(model: &Model, params: &[PerNeuron], e: ExprId, i: usize) -> f64 {
 /// The data of neuron vertex `v`.
 pub fn neuron_core(
     input: &Input<'_>,
-    m: &Mapping,
+    g: &MachineGraph,
+    keys: &Keys,
     shifts: &[PopulationShifts],
     v: usize,
 ) -> Option<NeuronCore> {
     let net = input.net.network();
-    let vx: &Vertex = &m.graph.vertices[v];
+    let vx: &Vertex = &g.vertices[v];
     let p = vx.population;
     let (_, pop) = net.populations.iter().nth(p)?;
     let model = &net.models[pop.model];
@@ -108,7 +110,7 @@ pub fn neuron_core(
         population: p as u32,
         lo: vx.lo,
         n: vx.len(),
-        key: m.keys.of[v],
+        key: keys.of[v],
         params,
         init,
         refr_steps,
@@ -118,10 +120,33 @@ pub fn neuron_core(
     })
 }
 
+/// The data of delay-extension vertex `v`.
+pub fn delay_core(g: &MachineGraph, keys: &Keys, v: usize) -> Option<DelayCore> {
+    let vx = &g.vertices[v];
+    let Role::Delay { of, slots, stages } = vx.role else {
+        return None;
+    };
+    Some(DelayCore {
+        population: vx.population as u32,
+        lo: vx.lo,
+        n: vx.len(),
+        source: keys.of[of]?,
+        slots,
+        stages,
+        stage_base: keys.of[v]?.key,
+        neuron_bits: bits(g.slice_size[vx.population] as u64) as u8,
+    })
+}
+
 /// The data of source vertex `v`.
-pub fn source_core(input: &Input<'_>, m: &Mapping, v: usize) -> Option<SourceCore> {
+pub fn source_core(
+    input: &Input<'_>,
+    g: &MachineGraph,
+    keys: &Keys,
+    v: usize,
+) -> Option<SourceCore> {
     let net = input.net.network();
-    let vx = &m.graph.vertices[v];
+    let vx = &g.vertices[v];
     if vx.role != Role::Source {
         return None;
     }
@@ -173,7 +198,7 @@ pub fn source_core(input: &Input<'_>, m: &Mapping, v: usize) -> Option<SourceCor
         population: p as u32,
         lo: vx.lo,
         n: vx.len(),
-        key: m.keys.of[v],
+        key: keys.of[v],
         kind,
     })
 }

@@ -23,7 +23,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::core_data::{value, CoreDataError, NeuronCore, Param, SourceCore, SourceKind};
+use crate::core_data::{
+    value, CoreDataError, DelayCore, NeuronCore, Param, SourceCore, SourceKind,
+};
 use crate::geometry::{ChipCoord, RoutingEntry};
 use crate::machine::{CoreLocation, Machine};
 use crate::matrix::{BlobError, SynapticMatrices};
@@ -100,9 +102,16 @@ struct SourceRun {
     cursor: Vec<usize>,
 }
 
+/// A delay-extension core, running: packets to re-send, by step.
+struct DelayRun {
+    data: DelayCore,
+    pending: BTreeMap<u64, Vec<(u32, u32)>>,
+}
+
 enum Run {
     Neurons(Box<NeuronRun>),
     Source(Box<SourceRun>),
+    Delay(Box<DelayRun>),
 }
 
 struct Core {
@@ -231,6 +240,18 @@ pub fn emulate(
                     data,
                 })),
             });
+        } else if let Some(bytes) = parts.get("delay.bin") {
+            let data = DelayCore::decode(bytes).map_err(|error| EmulatorError::CoreData {
+                path: path("delay.bin"),
+                error,
+            })?;
+            cores.push(Core {
+                at: *at,
+                run: Run::Delay(Box::new(DelayRun {
+                    data,
+                    pending: BTreeMap::new(),
+                })),
+            });
         } else if let Some(bytes) = parts.get("source.bin") {
             let data = SourceCore::decode(bytes).map_err(|error| EmulatorError::CoreData {
                 path: path("source.bin"),
@@ -269,7 +290,8 @@ pub fn emulate(
     // Where each key's packets end up; the same for every step.
     let mut destinations: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     let mut out = Emulation::default();
-    let mut sent: Vec<(usize, u32, u32)> = Vec::new();
+    // (core, packet key, copies, the neuron if it is a spike).
+    let mut sent: Vec<(usize, Option<u32>, u32, u32)> = Vec::new();
     let mut scratch = Scratch::default();
     for step in 0..steps {
         sent.clear();
@@ -327,7 +349,7 @@ pub fn emulate(
                             &mut scratch,
                         );
                         if fired {
-                            sent.push((k, i as u32, 1));
+                            sent.push((k, None, 1, i as u32));
                         }
                     }
                     for t in 0..nr.data.types.len() {
@@ -352,7 +374,7 @@ pub fn emulate(
                                 let c = sr.tables[sr.table_of[j]]
                                     .sample(u, || Uniforms::apart(*key, i, step));
                                 if c > 0 {
-                                    sent.push((k, j as u32, c));
+                                    sent.push((k, None, c, j as u32));
                                 }
                             }
                         }
@@ -364,27 +386,37 @@ pub fn emulate(
                                     sr.cursor[j] += 1;
                                 }
                                 if c > 0 {
-                                    sent.push((k, j as u32, c));
+                                    sent.push((k, None, c, j as u32));
                                 }
                             }
                         }
                     }
                 }
+                Run::Delay(dr) => {
+                    for (key, c) in dr.pending.remove(&step).unwrap_or_default() {
+                        sent.push((k, Some(key), c, 0));
+                    }
+                }
             }
         }
-        for &(k, i, count) in &sent {
-            let (population, lo, key) = match &cores[k].run {
-                Run::Neurons(nr) => (nr.data.population, nr.data.lo, nr.data.key),
-                Run::Source(sr) => (sr.data.population, sr.data.lo, sr.data.key),
+        for &(k, delayed, count, i) in &sent {
+            let packet = match (delayed, &cores[k].run) {
+                (Some(key), _) => key,
+                (None, Run::Neurons(nr)) => {
+                    let d = &nr.data;
+                    spike(&mut out, step, d.population, d.lo + i);
+                    // A core that reaches nothing has no key, sends nothing.
+                    let Some(km) = d.key else { continue };
+                    km.key | i
+                }
+                (None, Run::Source(sr)) => {
+                    let d = &sr.data;
+                    spike(&mut out, step, d.population, d.lo + i);
+                    let Some(km) = d.key else { continue };
+                    km.key | i
+                }
+                (None, Run::Delay(_)) => continue,
             };
-            out.spikes.push(Spike {
-                step,
-                population,
-                neuron: lo + i,
-            });
-            // A core that reaches nothing has no key and sends nothing.
-            let Some(km) = key else { continue };
-            let packet = km.key | i;
             let targets = match destinations.entry(packet) {
                 std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::btree_map::Entry::Vacant(e) => {
@@ -400,8 +432,26 @@ pub fn emulate(
             out.packets += count as u64;
             for &d in targets.iter() {
                 let at = cores[d].at;
-                let Run::Neurons(target) = &mut cores[d].run else {
-                    continue;
+                let target = match &mut cores[d].run {
+                    Run::Neurons(t) => t,
+                    Run::Delay(dr) => {
+                        // Re-send at each stage, `s · D` steps on.
+                        let dd = &dr.data;
+                        if dd.source.matches(packet) {
+                            let i = packet & !dd.source.mask;
+                            for s in 1..=8u32 {
+                                if dd.stages & (1 << s) != 0 {
+                                    let key = (dd.stage_base + ((s - 1) << dd.neuron_bits)) | i;
+                                    dr.pending
+                                        .entry(step + s as u64 * dd.slots as u64)
+                                        .or_default()
+                                        .push((key, count));
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    Run::Source(_) => continue,
                 };
                 let Some(m) = &target.matrices else { continue };
                 let Some(found) = m.lookup(packet) else {
@@ -429,4 +479,12 @@ pub fn emulate(
     }
     out.spikes.sort_unstable();
     Ok(out)
+}
+
+fn spike(out: &mut Emulation, step: u64, population: u32, neuron: u32) {
+    out.spikes.push(Spike {
+        step,
+        population,
+        neuron,
+    });
 }

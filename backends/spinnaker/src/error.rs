@@ -18,6 +18,16 @@ pub enum BuildError {
         /// The populations with the most cores (index, cores), largest first.
         biggest: Vec<(usize, usize)>,
     },
+    #[error("the core for neurons {lo}..{hi} needs {bytes} bytes of SDRAM, more than a chip's {capacity}")]
+    CoreSdram {
+        population: usize,
+        lo: u32,
+        hi: u32,
+        bytes: u64,
+        capacity: u64,
+    },
+    #[error("the cores' data does not fit the machine's SDRAM: the chips fill up before every core is placed")]
+    OutOfSdram { placed: usize, chips: usize },
     #[error("a core holding one neuron of this population needs {bytes} bytes of core memory, more than the {budget} bytes a core has")]
     NeuronTooBig {
         population: usize,

@@ -28,6 +28,10 @@ pub enum Role {
     Neurons,
     /// Emits the spikes of a slice of a source population.
     Source,
+    /// A delay extension of vertex `of`: re-sends its spikes `s · slots`
+    /// steps late for every stage `s` in `stages` (bit `s`), for post
+    /// cores whose ring buffers hold `slots` steps.
+    Delay { of: usize, slots: u16, stages: u16 },
 }
 
 /// One core's worth of a population.
@@ -63,16 +67,24 @@ pub struct Edge {
     pub synapses: u64,
 }
 
-/// The vertices (in population order, slices in neuron order) and edges
-/// (sorted by pre, then post).
+/// The vertices (in population order, slices in neuron order, then the
+/// delay extensions) and edges (sorted by pre, then post).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MachineGraph {
     pub vertices: Vec<Vertex>,
     pub edges: Vec<Edge>,
-    /// Per population, its vertices `first[p]..first[p + 1]`.
+    /// Per population, its slice vertices `first[p]..first[p + 1]`; delay
+    /// extensions follow from `first[populations]`.
     pub first: Vec<usize>,
     /// Per population, the neurons in each of its slices but the last.
     pub slice_size: Vec<u32>,
+    /// Per population, the longest delay into it, in steps.
+    pub max_delay: Vec<u16>,
+    /// Per population, the delay slots D of its cores' ring buffers:
+    /// longer delays come through delay extensions, in stages of D.
+    pub slots: Vec<u16>,
+    /// Delay extension of (vertex, D), if any.
+    pub delay_of: BTreeMap<(usize, u16), usize>,
 }
 
 impl MachineGraph {
@@ -81,9 +93,15 @@ impl MachineGraph {
         self.first[p] + (i / self.slice_size[p].max(1)) as usize
     }
 
-    /// The vertices of population `p`.
+    /// The slice vertices of population `p`.
     pub fn vertices_of(&self, p: usize) -> std::ops::Range<usize> {
         self.first[p]..self.first[p + 1]
+    }
+
+    /// Delay-extension vertices of population `p`'s slices.
+    pub fn delays_of(&self, p: usize) -> impl Iterator<Item = usize> + '_ {
+        let start = self.first.last().copied().unwrap_or(0);
+        (start..self.vertices.len()).filter(move |&v| self.vertices[v].population == p)
     }
 }
 
@@ -205,6 +223,8 @@ pub fn partition(
     let mut vertices = Vec::new();
     let mut first = Vec::with_capacity(net.populations.len() + 1);
     let mut slice_size = Vec::with_capacity(net.populations.len());
+    let mut slots = Vec::with_capacity(net.populations.len());
+    let mut max_delay = Vec::with_capacity(net.populations.len());
     let inputs = inputs(net, ex);
     for (p, pop) in net.populations.iter().map(|(_, pop)| pop).enumerate() {
         first.push(vertices.len());
@@ -227,11 +247,15 @@ pub fn partition(
         let per_neuron = dtcm_per_neuron(net, pop, varies);
         let input = inputs[p];
         let budget = spec.core_memory_bytes;
-        // Delays must fit the ring buffer: delay-extension cores are not
-        // built yet, so a long delay costs neuron bits (smaller slices).
-        let delay_bits = bits(input.max_delay.max(1) as u64);
+        // Delays beyond the ring buffer's D slots go through up to
+        // MAX_STAGES delay-extension stages of D steps; where even that is
+        // too short, slices shrink to leave more bits for delay slots.
         let type_bits = bits(input.synapse_types as u64);
-        let delays_fit = |n: u32| bits(n as u64) + type_bits + delay_bits <= RING_BUFFER_BITS;
+        let delays_fit = |n: u32| {
+            let db = RING_BUFFER_BITS.saturating_sub(bits(n as u64) + type_bits);
+            bits(n as u64) + type_bits <= RING_BUFFER_BITS
+                && input.max_delay as u64 <= (MAX_STAGES as u64 + 1) << db
+        };
         if dtcm(1, per_neuron, input) > budget {
             return Err(BuildError::NeuronTooBig {
                 population: p,
@@ -243,7 +267,7 @@ pub fn partition(
             return Err(BuildError::DelayTooLong {
                 population: p,
                 steps: input.max_delay,
-                slots: 1u32 << RING_BUFFER_BITS.saturating_sub(type_bits),
+                slots: (MAX_STAGES as u32 + 1) << RING_BUFFER_BITS.saturating_sub(type_bits),
             });
         }
         let fits = |n: u32| dtcm(n, per_neuron, input) <= budget && delays_fit(n);
@@ -259,6 +283,10 @@ pub fn partition(
         }
         let size = lo_n;
         slice_size.push(size);
+        let db = bits(input.max_delay.max(1) as u64)
+            .min(RING_BUFFER_BITS.saturating_sub(bits(size as u64) + type_bits));
+        slots.push(1u16 << db);
+        max_delay.push(input.max_delay.max(1));
         let mut lo = 0;
         while lo < pop.size {
             let hi = (lo + size).min(pop.size);
@@ -278,37 +306,68 @@ pub fn partition(
         edges: Vec::new(),
         first,
         slice_size,
+        max_delay,
+        slots,
+        delay_of: BTreeMap::new(),
     };
-    graph.edges = edges(&graph, ex);
+    edges(&mut graph, ex);
     Ok(graph)
 }
 
-/// Synapse counts between vertices, from the expanded tables.
-fn edges(graph: &MachineGraph, ex: &Expanded) -> Vec<Edge> {
+/// Synapse counts between vertices, from the expanded tables, and the
+/// delay extensions: a synapse whose delay exceeds its post core's D slots
+/// arrives through the extension of (its pre vertex, D), which the pre
+/// vertex feeds.
+fn edges(graph: &mut MachineGraph, ex: &Expanded) {
     let mut counts: BTreeMap<(usize, usize), u64> = BTreeMap::new();
-    // Per-projection, per-row: the targets of one presynaptic neuron are
-    // sorted into post vertices with a small map reused across rows.
-    let mut row_counts: BTreeMap<usize, u64> = BTreeMap::new();
+    // (pre vertex, D) → (post vertex → synapses), and the stages used.
+    let mut staged: BTreeMap<(usize, u16), (BTreeMap<usize, u64>, u16)> = BTreeMap::new();
     for t in &ex.projections {
         for (r, &pre) in t.pre.iter().enumerate() {
             let (pp, pi) = ex.layout.local(pre);
             let pre_v = graph.vertex_of(pp, pi);
-            row_counts.clear();
-            for &target in &t.targets[t.row(r)] {
-                let (qp, qi) = ex.layout.local(target);
-                *row_counts.entry(graph.vertex_of(qp, qi)).or_default() += 1;
-            }
-            for (&post_v, &n) in &row_counts {
-                *counts.entry((pre_v, post_v)).or_default() += n;
+            for s in t.row(r) {
+                let (qp, qi) = ex.layout.local(t.targets[s]);
+                let post_v = graph.vertex_of(qp, qi);
+                let (d, slots) = (t.delays.get(s), graph.slots[qp]);
+                if d <= slots {
+                    *counts.entry((pre_v, post_v)).or_default() += 1;
+                } else {
+                    let e = staged.entry((pre_v, slots)).or_default();
+                    *e.0.entry(post_v).or_default() += 1;
+                    e.1 |= 1 << (d.div_ceil(slots) - 1);
+                }
             }
         }
     }
-    counts
+    for ((u, slots), (posts, stages)) in staged {
+        let e = graph.vertices.len();
+        let of = graph.vertices[u].clone();
+        graph.vertices.push(Vertex {
+            role: Role::Delay {
+                of: u,
+                slots,
+                stages,
+            },
+            dtcm: DTCM_FIXED,
+            ..of
+        });
+        graph.delay_of.insert((u, slots), e);
+        let total: u64 = posts.values().sum();
+        *counts.entry((u, e)).or_default() += total;
+        for (v, n) in posts {
+            *counts.entry((e, v)).or_default() += n;
+        }
+    }
+    graph.edges = counts
         .into_iter()
         .map(|((pre, post), synapses)| Edge {
             pre,
             post,
             synapses,
         })
-        .collect()
+        .collect();
 }
+
+/// The most stages a delay extension has (sPyNNaker's limit).
+pub const MAX_STAGES: u8 = 8;

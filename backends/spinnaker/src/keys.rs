@@ -9,7 +9,7 @@
 //! sum of the block sizes.
 
 use crate::geometry::KeyMask;
-use crate::graph::{bits, MachineGraph};
+use crate::graph::{bits, MachineGraph, MAX_STAGES};
 use crate::BuildError;
 
 /// Per vertex, its keys; `None` for vertices that send nothing.
@@ -28,7 +28,7 @@ pub fn allocate(graph: &MachineGraph) -> Result<Keys, BuildError> {
         sending[e.pre] = true;
     }
     // (block bits, population, neuron bits), for populations that send.
-    let mut blocks: Vec<(u32, usize, u32)> = (0..pops)
+    let blocks: Vec<(u32, usize, u32)> = (0..pops)
         .filter(|&p| graph.vertices_of(p).any(|v| sending[v]))
         .map(|p| {
             let neuron_bits = bits(graph.slice_size[p] as u64);
@@ -36,10 +36,37 @@ pub fn allocate(graph: &MachineGraph) -> Result<Keys, BuildError> {
             (neuron_bits + slice_bits, p, neuron_bits)
         })
         .collect();
-    blocks.sort_by_key(|&(b, p, _)| (std::cmp::Reverse(b), p));
+    // A delay extension's block: its 8 stages of the slice's keys.
+    let first_delay = graph.first.last().copied().unwrap_or(0);
+    let delay_blocks: Vec<(u32, usize, u32)> = (first_delay..graph.vertices.len())
+        .map(|v| {
+            let neuron_bits = bits(graph.slice_size[graph.vertices[v].population] as u64);
+            (neuron_bits + bits(MAX_STAGES as u64), v, neuron_bits)
+        })
+        .collect();
     let mut of = vec![None; graph.vertices.len()];
     let mut next: u64 = 0;
-    for (block_bits, p, neuron_bits) in blocks {
+    // Largest blocks first, slices and delays merged by size, so every
+    // block stays aligned to its size.
+    let mut all: Vec<(u32, bool, usize, u32)> = blocks
+        .into_iter()
+        .map(|(b, p, n)| (b, false, p, n))
+        .chain(delay_blocks.into_iter().map(|(b, v, n)| (b, true, v, n)))
+        .collect();
+    all.sort_by_key(|&(b, delay, i, _)| (std::cmp::Reverse(b), delay, i));
+    for (block_bits, is_delay, p, neuron_bits) in all {
+        if is_delay {
+            let base = next;
+            next += 1u64 << block_bits;
+            if next > 1u64 << 32 {
+                return Err(BuildError::KeySpace { needed: next });
+            }
+            of[p] = Some(KeyMask {
+                key: base as u32,
+                mask: !((1u64 << block_bits) - 1) as u32,
+            });
+            continue;
+        }
         let base = next;
         next += 1u64 << block_bits;
         if next > 1u64 << 32 {
@@ -55,4 +82,14 @@ pub fn allocate(graph: &MachineGraph) -> Result<Keys, BuildError> {
         }
     }
     Ok(Keys { of, used: next })
+}
+
+/// The keys of stage `s` (1 to 8) of a delay extension whose block is
+/// `block`, for slices of `neuron_bits` bits: stage `s` re-sends neuron
+/// `i`'s spike as `key | i`.
+pub fn stage_key(block: KeyMask, neuron_bits: u32, s: u8) -> KeyMask {
+    KeyMask {
+        key: block.key + (((s - 1) as u32) << neuron_bits),
+        mask: !((1u64 << neuron_bits) - 1) as u32,
+    }
 }

@@ -24,5 +24,5 @@ pub mod route;
 pub mod table;
 pub mod trace;
 
-pub use build::{compile, map, Artifacts, BuildWarning, Input, Mapping, TargetOptions};
+pub use build::{compile, Artifacts, BuildWarning, Input, Mapping, TargetOptions};
 pub use error::BuildError;

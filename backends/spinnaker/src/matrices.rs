@@ -7,9 +7,12 @@
 //! of their (post population, synapse type), the same shifts the
 //! simulator's `s1615` mode uses.
 
-use crate::graph::{MachineGraph, Role};
+use crate::geometry::KeyMask;
+use crate::graph::{bits, MachineGraph, Role, MAX_STAGES};
+use crate::keys::stage_key;
+use crate::keys::Keys;
 use crate::matrix::{build, choose_layout, CoreSynapticData, IncomingBlock, Synapse};
-use crate::{BuildError, Input, Mapping};
+use crate::{BuildError, Input};
 use spikec_ir::fixed::{quantise, Sign, SynapseType, WeightLoss};
 use spikec_ir::ring::PopulationShifts;
 
@@ -25,12 +28,12 @@ struct Routed {
 /// receive nothing), and per projection what quantising its weights lost.
 pub fn synaptic_data(
     input: &Input<'_>,
-    m: &Mapping,
+    g: &MachineGraph,
+    keys: &Keys,
     shifts: &[PopulationShifts],
 ) -> Result<(Vec<Option<CoreSynapticData>>, Vec<WeightLoss>), BuildError> {
     let net = input.net.network();
     let ex = input.expanded;
-    let g: &MachineGraph = &m.graph;
     let pops: Vec<_> = net.populations.iter().map(|(_, p)| p).collect();
     let nv = g.vertices.len();
     // Per projection and post population: the port, for the synapse type.
@@ -112,30 +115,50 @@ pub fn synaptic_data(
         bucket.sort_by_key(|r| r.pre_vertex);
         syns.clear();
         syns.extend(bucket.iter().map(|r| r.syn));
+        let p = vx.population;
+        let slots = g.slots[p];
+        // The stage keys of every pre vertex's delay extension for this D.
+        let stage_keys: Vec<Vec<KeyMask>> = bucket
+            .iter()
+            .map(|r| r.pre_vertex as usize)
+            .collect::<std::collections::BTreeSet<usize>>()
+            .into_iter()
+            .map(|u| {
+                let nb = bits(g.slice_size[g.vertices[u].population] as u64);
+                match g.delay_of.get(&(u, slots)).and_then(|&e| keys.of[e]) {
+                    Some(block) => (1..=MAX_STAGES).map(|s| stage_key(block, nb, s)).collect(),
+                    None => Vec::new(),
+                }
+            })
+            .collect();
         let mut blocks = Vec::new();
         let mut start = 0;
+        let mut which = 0;
         while start < bucket.len() {
             let u = bucket[start].pre_vertex as usize;
             let end = start + bucket[start..].partition_point(|r| r.pre_vertex as usize == u);
-            if let Some(key_mask) = m.keys.of[u] {
+            // A vertex reaching this core only through its delay extension
+            // still sends (to the extension), so it has keys.
+            if let Some(key_mask) = keys.of[u] {
                 blocks.push(IncomingBlock {
                     key_mask,
                     n_pre: g.vertices[u].len(),
-                    stage_keys: &[],
+                    stage_keys: &stage_keys[which],
                     synapses: &syns[start..end],
                 });
             }
+            which += 1;
             start = end;
         }
-        let p = vx.population;
-        let max_delay = bucket.iter().map(|r| r.syn.delay).max().unwrap_or(1);
         let matrix_error = |error| BuildError::Matrix {
             population: p,
             lo: vx.lo,
             hi: vx.hi,
             error,
         };
-        let layout = choose_layout(g.slice_size[p], shifts[p].types.len(), max_delay)
+        // The population's longest delay, not this core's: every core of a
+        // population, and the delay extensions feeding it, share one D.
+        let layout = choose_layout(g.slice_size[p], shifts[p].types.len(), g.max_delay[p])
             .map_err(matrix_error)?;
         out.push(Some(
             build(layout, vx.len(), &blocks).map_err(matrix_error)?,

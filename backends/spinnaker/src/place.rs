@@ -86,39 +86,66 @@ fn population_order(graph: &MachineGraph) -> Vec<usize> {
     order
 }
 
-/// Places every vertex on an application core.
-pub fn place(machine: &Machine, graph: &MachineGraph) -> Result<Placements, BuildError> {
-    let mut free = snake(machine)
-        .into_iter()
-        .flat_map(|chip| {
-            machine
-                .app_cores(chip)
-                .iter()
-                .map(move |&core| CoreLocation::new(chip, core))
-        })
-        .collect::<Vec<_>>()
-        .into_iter();
+/// Places every vertex on an application core, each vertex on the first
+/// chip along the snake, from where the previous one went, with a free core
+/// and `sdram[v]` bytes of SDRAM left.
+pub fn place(
+    machine: &Machine,
+    graph: &MachineGraph,
+    sdram: &[u64],
+) -> Result<Placements, BuildError> {
+    let chips = snake(machine);
     let available = machine.n_app_cores();
-    if graph.vertices.len() > available {
+    let capacity = machine.spec().sdram_bytes;
+    let too_many = || {
         let mut biggest: Vec<(usize, usize)> = (0..graph.first.len() - 1)
             .map(|p| (p, graph.vertices_of(p).len()))
             .collect();
         biggest.sort_by_key(|&(p, cores)| (std::cmp::Reverse(cores), p));
         biggest.truncate(3);
-        return Err(BuildError::TooManyCores {
+        BuildError::TooManyCores {
             needed: graph.vertices.len(),
             available,
             biggest,
+        }
+    };
+    if graph.vertices.len() > available {
+        return Err(too_many());
+    }
+    if let Some(v) = (0..graph.vertices.len()).find(|&v| sdram[v] > capacity) {
+        return Err(BuildError::CoreSdram {
+            population: graph.vertices[v].population,
+            lo: graph.vertices[v].lo,
+            hi: graph.vertices[v].hi,
+            bytes: sdram[v],
+            capacity,
         });
     }
+    // Per chip: cores taken and SDRAM used.
+    let mut taken = vec![0usize; chips.len()];
+    let mut used = vec![0u64; chips.len()];
+    let mut at = 0;
     let mut cores = vec![CoreLocation::new(ChipCoord::new(0, 0), 0); graph.vertices.len()];
-    for p in population_order(graph) {
-        for v in graph.vertices_of(p) {
-            // Counted above: there is a free core for every vertex.
-            if let Some(c) = free.next() {
-                cores[v] = c;
-            }
-        }
+    let order: Vec<usize> = population_order(graph)
+        .into_iter()
+        .flat_map(|p| graph.vertices_of(p).chain(graph.delays_of(p)))
+        .collect();
+    for v in order {
+        // A population's slices and delay extensions stay together: look
+        // forward from the last chip used, never back.
+        let fits = |c: usize, taken: &[usize], used: &[u64]| {
+            taken[c] < machine.app_cores(chips[c]).len() && used[c] + sdram[v] <= capacity
+        };
+        let Some(c) = (at..chips.len()).find(|&c| fits(c, &taken, &used)) else {
+            return Err(BuildError::OutOfSdram {
+                placed: cores.len().min(v),
+                chips: chips.len(),
+            });
+        };
+        at = c;
+        cores[v] = CoreLocation::new(chips[c], machine.app_cores(chips[c])[taken[c]]);
+        taken[c] += 1;
+        used[c] += sdram[v];
     }
     Ok(Placements { cores })
 }
