@@ -13,6 +13,7 @@ use crate::keys::stage_key;
 use crate::keys::Keys;
 use crate::matrix::{build, choose_layout, CoreSynapticData, IncomingBlock, Synapse};
 use crate::{BuildError, Input};
+use rayon::prelude::*;
 use spikec_ir::fixed::{quantise, Sign, SynapseType, WeightLoss};
 use spikec_ir::ring::PopulationShifts;
 
@@ -36,17 +37,30 @@ pub fn synaptic_data(
     let ex = input.expanded;
     let pops: Vec<_> = net.populations.iter().map(|(_, p)| p).collect();
     let nv = g.vertices.len();
-    // Per projection and post population: the port, for the synapse type.
-    let port_of = |k: usize, q: usize| -> Option<u16> {
-        let (_, proj) = net.projections.iter().nth(k)?;
-        net.models[pops[q].model]
-            .dynamics()?
-            .ports
-            .iter()
-            .position(|x| x.name == proj.port)
-            .map(|p| p as u16)
-    };
-    // Count, then fill: one Routed a synapse.
+    // Per projection and post population, per sign: the synapse type's
+    // number and shift (looked up once, not per synapse).
+    let n_pops = pops.len();
+    let mut type_of = vec![[(0u8, 0u8); 2]; net.projections.len() * n_pops];
+    let mut post_pops: Vec<Vec<usize>> = Vec::with_capacity(net.projections.len());
+    for (k, (_, proj)) in net.projections.iter().enumerate() {
+        let mut qs = Vec::new();
+        for part in &proj.post.parts {
+            let q = part.population.index();
+            qs.push(q);
+            let port = net.models[pops[q].model]
+                .dynamics()
+                .and_then(|d| d.ports.iter().position(|x| x.name == proj.port))
+                .unwrap_or(0) as u16;
+            for (j, sign) in [Sign::Positive, Sign::Negative].into_iter().enumerate() {
+                let sh = &shifts[q];
+                let t = sh.types.index(SynapseType { port, sign }).unwrap_or(0);
+                let shift = sh.shifts.get(t).copied().unwrap_or(0);
+                type_of[k * n_pops + q][j] = (t as u8, shift);
+            }
+        }
+        post_pops.push(qs);
+    }
+    // Synapses per post vertex.
     let mut count = vec![0usize; nv + 1];
     for t in &ex.projections {
         for &target in &t.targets {
@@ -57,7 +71,22 @@ pub fn synaptic_data(
     for v in 0..nv {
         count[v + 1] += count[v];
     }
-    let mut fill = count.clone();
+    // Post vertices in chunks of about a third of the synapses: a chunk's
+    // synapses are gathered, its cores' data built, and the gathering
+    // memory reused, so the build needs a third of the synapses at once
+    // rather than all of them (at the cost of a pass over the tables per
+    // chunk, which skips projections that reach no vertex of the chunk).
+    let budget = (count[nv] / 3).max(1);
+    let mut chunks = Vec::new();
+    let mut v0 = 0;
+    while v0 < nv {
+        let mut v1 = v0 + 1;
+        while v1 < nv && count[v1 + 1] - count[v0] <= budget {
+            v1 += 1;
+        }
+        chunks.push(v0..v1);
+        v0 = v1;
+    }
     let empty = Routed {
         pre_vertex: 0,
         syn: Synapse {
@@ -68,47 +97,87 @@ pub fn synaptic_data(
             weight: 0,
         },
     };
-    let mut all = vec![empty; count[nv]];
     let mut losses = vec![WeightLoss::default(); ex.projections.len()];
-    for (k, t) in ex.projections.iter().enumerate() {
-        let loss = &mut losses[k];
-        for (r, &pre) in t.pre.iter().enumerate() {
-            let (pp, pi) = ex.layout.local(pre);
-            let u = g.vertex_of(pp, pi);
-            let pre_local = pi - g.vertices[u].lo;
-            for s in t.row(r) {
-                let (q, qi) = ex.layout.local(t.targets[s]);
-                let v = g.vertex_of(q, qi);
-                let w = t.weights.get(s);
-                let ty = SynapseType {
-                    port: port_of(k, q).unwrap_or(0),
-                    sign: Sign::of(w),
-                };
-                let sh = &shifts[q];
-                let type_index = sh.types.index(ty).unwrap_or(0);
-                let shift = sh.shifts.get(type_index).copied().unwrap_or(0);
-                loss.record(w, shift);
-                all[fill[v]] = Routed {
-                    pre_vertex: u as u32,
-                    syn: Synapse {
-                        pre: pre_local,
-                        post: (qi - g.vertices[v].lo) as u16,
-                        synapse_type: type_index as u8,
-                        delay: t.delays.get(s),
-                        weight: quantise(w.abs(), shift),
-                    },
-                };
-                fill[v] += 1;
+    let mut out = Vec::with_capacity(nv);
+    let mut all: Vec<Routed> = Vec::new();
+    for chunk in chunks {
+        let base = count[chunk.start];
+        all.clear();
+        all.resize(count[chunk.end] - base, empty);
+        let mut fill: Vec<usize> = count[chunk.start..chunk.end]
+            .iter()
+            .map(|c| c - base)
+            .collect();
+        for (k, t) in ex.projections.iter().enumerate() {
+            let reaches = post_pops[k].iter().any(|&q| {
+                let r = g.vertices_of(q);
+                r.start < chunk.end && chunk.start < r.end
+            });
+            if !reaches {
+                continue;
+            }
+            let loss = &mut losses[k];
+            for (r, &pre) in t.pre.iter().enumerate() {
+                let (pp, pi) = ex.layout.local(pre);
+                let u = g.vertex_of(pp, pi);
+                let pre_local = pi - g.vertices[u].lo;
+                for s in t.row(r) {
+                    let (q, qi) = ex.layout.local(t.targets[s]);
+                    let v = g.vertex_of(q, qi);
+                    if !chunk.contains(&v) {
+                        continue;
+                    }
+                    let w = t.weights.get(s);
+                    let (type_index, shift) =
+                        type_of[k * n_pops + q][usize::from(Sign::of(w) == Sign::Negative)];
+                    loss.record(w, shift);
+                    let slot = &mut fill[v - chunk.start];
+                    all[*slot] = Routed {
+                        pre_vertex: u as u32,
+                        syn: Synapse {
+                            pre: pre_local,
+                            post: (qi - g.vertices[v].lo) as u16,
+                            synapse_type: type_index,
+                            delay: t.delays.get(s),
+                            weight: quantise(w.abs(), shift),
+                        },
+                    };
+                    *slot += 1;
+                }
             }
         }
+        // The chunk's cores in parallel: each owns its bucket.
+        let mut buckets: Vec<(usize, &mut [Routed])> = Vec::with_capacity(chunk.len());
+        let mut rest: &mut [Routed] = &mut all;
+        for v in chunk.clone() {
+            let (mine, tail) = rest.split_at_mut(count[v + 1] - count[v]);
+            buckets.push((v, mine));
+            rest = tail;
+        }
+        let built: Vec<Result<Option<CoreSynapticData>, BuildError>> = buckets
+            .into_par_iter()
+            .map(|(v, bucket)| core_data(g, keys, shifts, v, bucket, &mut Vec::new()))
+            .collect();
+        for b in built {
+            out.push(b?);
+        }
     }
-    let mut out = Vec::with_capacity(nv);
-    let mut syns: Vec<Synapse> = Vec::new();
-    for (v, vx) in g.vertices.iter().enumerate() {
-        let bucket = &mut all[count[v]..count[v + 1]];
+    Ok((out, losses))
+}
+
+/// One post core's synaptic data from its synapses (`bucket`).
+fn core_data(
+    g: &MachineGraph,
+    keys: &Keys,
+    shifts: &[PopulationShifts],
+    v: usize,
+    bucket: &mut [Routed],
+    syns: &mut Vec<Synapse>,
+) -> Result<Option<CoreSynapticData>, BuildError> {
+    let vx = &g.vertices[v];
+    {
         if vx.role != Role::Neurons || bucket.is_empty() {
-            out.push(None);
-            continue;
+            return Ok(None);
         }
         // Blocks by presynaptic core, in core order (stable: row order
         // within a block is the tables' order).
@@ -160,9 +229,8 @@ pub fn synaptic_data(
         // population, and the delay extensions feeding it, share one D.
         let layout = choose_layout(g.slice_size[p], shifts[p].types.len(), g.max_delay[p])
             .map_err(matrix_error)?;
-        out.push(Some(
+        Ok(Some(
             build(layout, vx.len(), &blocks).map_err(matrix_error)?,
-        ));
+        ))
     }
-    Ok((out, losses))
 }
