@@ -352,3 +352,34 @@ fn spinnaker_long_delays_go_through_delay_extension_cores() {
     assert!(t_steps[..256].iter().all(|&s| s == 132), "{t_steps:?}");
     assert!(t_steps[256..].iter().all(|&s| s == 162), "{t_steps:?}");
 }
+
+#[test]
+fn spinnaker_heavy_synaptic_load_goes_to_synapse_cores() {
+    // 300 neurons each receive 1000 Poisson inputs at 100 Hz: 25.6 M
+    // synaptic events a second on a 256-neuron core, more than one core's
+    // 13 M, so its synapses go to two synapse cores on its chip.
+    let src = "network load {
+  timestep 0.1 ms
+  population P = SpikeSourcePoisson[1000] { rate = 100 Hz }
+  population E = IF_curr_exp[300]
+  population I = IF_curr_exp[100]
+  connect P -> E : all_to_all() { port excitatory, weight 0.002 nA }
+  connect E -> I : fixed_probability(0.2) { port excitatory, weight 0.5 nA, delay 5 ms }
+  connect I -> E : fixed_probability(0.2) { port inhibitory, weight -0.5 nA, delay 8 ms }
+  record E.spikes, I.spikes
+}";
+    let net = crate::support::compile_ok("load.snn", src, &[]);
+    let a = build(&net, &spinn5()).unwrap();
+    assert_eq!(a.report.synapse_cores, 2, "{}", a.report.to_text());
+    let placements = file(&a, "placements.txt");
+    let chips: Vec<&str> = placements
+        .lines()
+        .filter(|l| l.contains(" E 0..256 "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(chips.len(), 3, "{placements}");
+    assert!(chips.iter().all(|c| *c == chips[0]), "{placements}");
+    let v = spikec::build_spinnaker::verify(&net, &spinn5(), 30.0).unwrap();
+    assert!(v.emulated.len() > 100);
+    assert_eq!(v.first_difference(), None);
+}

@@ -2,6 +2,7 @@
 //! files a SpiNNaker loader needs, through partition → place → keys →
 //! route → tables, each stage a pure function of the previous ones.
 
+use crate::core_data::SynapseCore;
 use crate::cores::{delay_core, neuron_core, source_core};
 use crate::geometry::{ChipCoord, Direction, KeyMask};
 use crate::graph::{partition, MachineGraph, PartitionOptions, Role};
@@ -190,7 +191,8 @@ fn table_error(
 pub fn compile(input: &Input<'_>, opts: &TargetOptions) -> Result<Artifacts, BuildError> {
     let (net, ex) = (&input.net, input.expanded);
     let machine = &opts.machine;
-    let graph = partition(net.network(), ex, machine.spec(), &opts.partition)?;
+    let rates = spikec_ir::ring::rates(net.network(), ex);
+    let graph = partition(net.network(), ex, machine.spec(), &opts.partition, &rates)?;
     let keys = allocate(&graph)?;
     // Every core's data comes before placement: its size decides which
     // chip's SDRAM can hold it.
@@ -214,6 +216,14 @@ pub fn compile(input: &Input<'_>, opts: &TargetOptions) -> Result<Artifacts, Bui
                 if let Some(d) = delay_core(&graph, &keys, v) {
                     files.push(("delay.bin", d.encode()));
                 }
+            }
+            Role::Synapses { .. } => {
+                let d = SynapseCore {
+                    population: vx.population as u32,
+                    lo: vx.lo,
+                    n: vx.len(),
+                };
+                files.push(("synapse.bin", d.encode()));
             }
         }
         if let Some(m) = synaptic[v].take() {
@@ -311,7 +321,11 @@ fn report(
         cores_used: g.vertices.len(),
         neuron_cores: count(Role::Neurons),
         source_cores: count(Role::Source),
-        synapse_cores: 0,
+        synapse_cores: g
+            .vertices
+            .iter()
+            .filter(|v| matches!(v.role, Role::Synapses { .. }))
+            .count(),
         delay_cores: g
             .vertices
             .iter()
@@ -406,6 +420,7 @@ fn placements_text(net: &ValidNetwork<'_>, m: &Mapping) -> String {
             Role::Neurons => "neurons",
             Role::Source => "source",
             Role::Delay { .. } => "delay",
+            Role::Synapses { .. } => "synapses",
         };
         let keys = match m.keys.of[v] {
             Some(k) => format!("{:#010x} {:#010x}", k.key, k.mask),

@@ -16,6 +16,7 @@ use spikec_ir::fixed::{from_s1615, to_s1615, Sign, SynapseType};
 const NEURON_MAGIC: u32 = 0x4e4b_5053; // "SPKN"
 const SOURCE_MAGIC: u32 = 0x534b_5053; // "SPKS"
 const DELAY_MAGIC: u32 = 0x444b_5053; // "SPKD"
+const SYNAPSE_MAGIC: u32 = 0x594b_5053; // "SPKY"
 const VERSION: u32 = 1;
 
 /// A parameter: one value for the slice or one per neuron.
@@ -137,6 +138,42 @@ impl DelayCore {
             stage_base,
             neuron_bits,
         })
+    }
+}
+
+/// A synapse core's data (beside its `synapses.bin`): the slice whose
+/// synapses it processes; it hands its ring buffers to that slice's neuron
+/// core on the same chip.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SynapseCore {
+    pub population: u32,
+    pub lo: u32,
+    pub n: u32,
+}
+
+impl SynapseCore {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer(Vec::new());
+        w.u32(SYNAPSE_MAGIC);
+        w.u32(VERSION);
+        w.u32(self.population);
+        w.u32(self.lo);
+        w.u32(self.n);
+        w.0
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<SynapseCore, CoreDataError> {
+        let mut r = Reader { bytes, at: 0 };
+        if r.u32()? != SYNAPSE_MAGIC || r.u32()? != VERSION {
+            return Err(CoreDataError::Magic);
+        }
+        let d = SynapseCore {
+            population: r.u32()?,
+            lo: r.u32()?,
+            n: r.u32()?,
+        };
+        r.end()?;
+        Ok(d)
     }
 }
 

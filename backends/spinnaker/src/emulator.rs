@@ -24,7 +24,7 @@
 use std::collections::BTreeMap;
 
 use crate::core_data::{
-    value, CoreDataError, DelayCore, NeuronCore, Param, SourceCore, SourceKind,
+    value, CoreDataError, DelayCore, NeuronCore, Param, SourceCore, SourceKind, SynapseCore,
 };
 use crate::geometry::{ChipCoord, RoutingEntry};
 use crate::machine::{CoreLocation, Machine};
@@ -108,10 +108,22 @@ struct DelayRun {
     pending: BTreeMap<u64, Vec<(u32, u32)>>,
 }
 
+/// A synapse core, running: its matrix and ring buffers, handed each step
+/// to the neuron core of the same slice.
+struct SynapseRun {
+    data: SynapseCore,
+    matrices: SynapticMatrices,
+    ring: Vec<u32>,
+    slots: usize,
+    /// The neuron core it feeds (index into the cores).
+    neuron_core: usize,
+}
+
 enum Run {
     Neurons(Box<NeuronRun>),
     Source(Box<SourceRun>),
     Delay(Box<DelayRun>),
+    Synapses(Box<SynapseRun>),
 }
 
 struct Core {
@@ -240,6 +252,30 @@ pub fn emulate(
                     data,
                 })),
             });
+        } else if let Some(bytes) = parts.get("synapse.bin") {
+            let data = SynapseCore::decode(bytes).map_err(|error| EmulatorError::CoreData {
+                path: path("synapse.bin"),
+                error,
+            })?;
+            let blob = parts
+                .get("synapses.bin")
+                .ok_or_else(|| EmulatorError::Unexpected(path("synapse.bin")))?;
+            let matrices =
+                SynapticMatrices::parse(blob).map_err(|error| EmulatorError::Matrix {
+                    path: path("synapses.bin"),
+                    error,
+                })?;
+            let slots = matrices.layout().slots() as usize;
+            cores.push(Core {
+                at: *at,
+                run: Run::Synapses(Box::new(SynapseRun {
+                    data,
+                    matrices,
+                    ring: Vec::new(),
+                    slots,
+                    neuron_core: usize::MAX,
+                })),
+            });
         } else if let Some(bytes) = parts.get("delay.bin") {
             let data = DelayCore::decode(bytes).map_err(|error| EmulatorError::CoreData {
                 path: path("delay.bin"),
@@ -286,6 +322,30 @@ pub fn emulate(
     }
     let index_of: BTreeMap<CoreLocation, usize> =
         cores.iter().enumerate().map(|(k, c)| (c.at, k)).collect();
+    // Each synapse core feeds the neuron core of its slice, on its chip.
+    let neuron_of: BTreeMap<(ChipCoord, u32, u32), (usize, usize)> = cores
+        .iter()
+        .enumerate()
+        .filter_map(|(k, c)| match &c.run {
+            Run::Neurons(nr) => Some((
+                (c.at.chip, nr.data.population, nr.data.lo),
+                (k, nr.data.types.len()),
+            )),
+            _ => None,
+        })
+        .collect();
+    for c in cores.iter_mut() {
+        let chip = c.at.chip;
+        if let Run::Synapses(sr) = &mut c.run {
+            let key = (chip, sr.data.population, sr.data.lo);
+            let &(k, types) = neuron_of.get(&key).ok_or(EmulatorError::Model {
+                core: c.at,
+                population: sr.data.population,
+            })?;
+            sr.neuron_core = k;
+            sr.ring = vec![0; types * sr.slots * sr.data.n as usize];
+        }
+    }
     let table_refs = tables.iter().map(|(c, t)| (*c, &t[..])).collect();
     // Where each key's packets end up; the same for every step.
     let mut destinations: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
@@ -295,6 +355,31 @@ pub fn emulate(
     let mut scratch = Scratch::default();
     for step in 0..steps {
         sent.clear();
+        // Synapse cores hand this step's slot to their neuron cores.
+        for k in 0..cores.len() {
+            let Run::Synapses(sr) = &mut cores[k].run else {
+                continue;
+            };
+            let (n, slots, nk) = (sr.data.n as usize, sr.slots, sr.neuron_core);
+            let from = (step % slots as u64) as usize;
+            let ring = std::mem::take(&mut sr.ring);
+            if let Run::Neurons(nr) = &mut cores[nk].run {
+                let to = (step % nr.slots as u64) as usize;
+                for t in 0..nr.data.types.len() {
+                    for i in 0..n {
+                        nr.ring[(t * nr.slots + to) * n + i] += ring[(t * slots + from) * n + i];
+                    }
+                }
+            }
+            let Run::Synapses(sr) = &mut cores[k].run else {
+                continue;
+            };
+            sr.ring = ring;
+            for t in 0..sr.ring.len() / (slots * n).max(1) {
+                let base = (t * slots + from) * n;
+                sr.ring[base..base + n].fill(0);
+            }
+        }
         let t0 = step as f64 * h;
         let t1 = (step + 1) as f64 * h;
         for (k, core) in cores.iter_mut().enumerate() {
@@ -397,6 +482,7 @@ pub fn emulate(
                         sent.push((k, Some(key), c, 0));
                     }
                 }
+                Run::Synapses(_) => {}
             }
         }
         for &(k, delayed, count, i) in &sent {
@@ -415,7 +501,7 @@ pub fn emulate(
                     let Some(km) = d.key else { continue };
                     km.key | i
                 }
-                (None, Run::Delay(_)) => continue,
+                (None, Run::Delay(_) | Run::Synapses(_)) => continue,
             };
             let targets = match destinations.entry(packet) {
                 std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
@@ -432,8 +518,13 @@ pub fn emulate(
             out.packets += count as u64;
             for &d in targets.iter() {
                 let at = cores[d].at;
-                let target = match &mut cores[d].run {
-                    Run::Neurons(t) => t,
+                let path = || format!("cores/{}_{}_{}/synapses.bin", at.chip.x, at.chip.y, at.core);
+                let (m, ring, n, slots) = match &mut cores[d].run {
+                    Run::Neurons(t) => match &t.matrices {
+                        Some(m) => (m, &mut t.ring, t.data.n as usize, t.slots),
+                        None => continue,
+                    },
+                    Run::Synapses(sr) => (&sr.matrices, &mut sr.ring, sr.data.n as usize, sr.slots),
                     Run::Delay(dr) => {
                         // Re-send at each stage, `s · D` steps on.
                         let dd = &dr.data;
@@ -453,20 +544,18 @@ pub fn emulate(
                     }
                     Run::Source(_) => continue,
                 };
-                let Some(m) = &target.matrices else { continue };
                 let Some(found) = m.lookup(packet) else {
                     continue;
                 };
-                let (n, slots) = (target.data.n as usize, target.slots);
                 for row in found.rows() {
                     let row = row.map_err(|error| EmulatorError::Matrix {
-                        path: format!("cores/{}_{}_{}/synapses.bin", at.chip.x, at.chip.y, at.core),
+                        path: path(),
                         error,
                     })?;
                     for s in row.synapses() {
                         out.synaptic_events += count as u64;
                         let slot = ((step + s.delay as u64) % slots as u64) as usize;
-                        let cell = &mut target.ring
+                        let cell = &mut ring
                             [(s.synapse_type as usize * slots + slot) * n + s.post as usize];
                         *cell += s.weight as u32 * count;
                         if *cell > u16::MAX as u32 {

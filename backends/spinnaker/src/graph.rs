@@ -32,6 +32,10 @@ pub enum Role {
     /// steps late for every stage `s` in `stages` (bit `s`), for post
     /// cores whose ring buffers hold `slots` steps.
     Delay { of: usize, slots: u16, stages: u16 },
+    /// Processes part of the synapses of neuron vertex `of` (whose
+    /// expected synaptic load one core cannot keep up with), on the same
+    /// chip, handing its ring buffers to it through SDRAM.
+    Synapses { of: usize, part: u16 },
 }
 
 /// One core's worth of a population.
@@ -85,6 +89,11 @@ pub struct MachineGraph {
     pub slots: Vec<u16>,
     /// Delay extension of (vertex, D), if any.
     pub delay_of: BTreeMap<(usize, u16), usize>,
+    /// Where the synapses from (pre vertex) onto (neuron vertex) are
+    /// processed, when the neuron vertex has synapse cores.
+    pub synapse_core: BTreeMap<(usize, usize), usize>,
+    /// Per neuron vertex with synapse cores, those cores.
+    pub synapse_cores: BTreeMap<usize, Vec<usize>>,
 }
 
 impl MachineGraph {
@@ -101,9 +110,18 @@ impl MachineGraph {
     /// Delay-extension vertices of population `p`'s slices.
     pub fn delays_of(&self, p: usize) -> impl Iterator<Item = usize> + '_ {
         let start = self.first.last().copied().unwrap_or(0);
-        (start..self.vertices.len()).filter(move |&v| self.vertices[v].population == p)
+        (start..self.vertices.len()).filter(move |&v| {
+            self.vertices[v].population == p && matches!(self.vertices[v].role, Role::Delay { .. })
+        })
     }
 }
+
+/// Synaptic events a core processes in a second (sPyNNaker's planning
+/// figure): above it, a neuron slice's synapses go to synapse cores.
+pub const SYNAPTIC_EVENTS_PER_CORE: f64 = 13e6;
+
+/// The most synapse cores one neuron slice gets.
+pub const MAX_SYNAPSE_CORES: usize = 7;
 
 /// How to cut populations.
 #[derive(Clone, Debug)]
@@ -214,11 +232,15 @@ fn inputs(net: &Network, ex: &Expanded) -> Vec<Inputs> {
 }
 
 /// Cuts every population into slices and counts the synapses between them.
+///
+/// `rates` is each population's expected firing rate (Hz), for the
+/// synaptic load.
 pub fn partition(
     net: &Network,
     ex: &Expanded,
     spec: &ChipSpec,
     opts: &PartitionOptions,
+    rates: &[f64],
 ) -> Result<MachineGraph, BuildError> {
     let mut vertices = Vec::new();
     let mut first = Vec::with_capacity(net.populations.len() + 1);
@@ -309,9 +331,83 @@ pub fn partition(
         max_delay,
         slots,
         delay_of: BTreeMap::new(),
+        synapse_core: BTreeMap::new(),
+        synapse_cores: BTreeMap::new(),
     };
     edges(&mut graph, ex);
+    split_synapses(&mut graph, rates);
     Ok(graph)
+}
+
+/// Gives every neuron vertex whose expected synaptic load exceeds one
+/// core's [`SYNAPTIC_EVENTS_PER_CORE`] enough synapse cores, and shares its
+/// incoming presynaptic vertices among them (heaviest first, each to the
+/// least loaded core): spikes then go to the synapse core that holds their
+/// rows, not to the neuron core.
+fn split_synapses(graph: &mut MachineGraph, rates: &[f64]) {
+    let rate =
+        |g: &MachineGraph, u: usize| rates.get(g.vertices[u].population).copied().unwrap_or(0.0);
+    // A slice and its delay extensions feed one matrix block of the post
+    // core, so they go to the same synapse core: loads are per origin.
+    let origin = |g: &MachineGraph, u: usize| match g.vertices[u].role {
+        Role::Delay { of, .. } => of,
+        _ => u,
+    };
+    let mut incoming: BTreeMap<usize, BTreeMap<usize, f64>> = BTreeMap::new();
+    for e in &graph.edges {
+        if graph.vertices[e.post].role == Role::Neurons {
+            let load = e.synapses as f64 * rate(graph, e.pre);
+            *incoming
+                .entry(e.post)
+                .or_default()
+                .entry(origin(graph, e.pre))
+                .or_default() += load;
+        }
+    }
+    for (v, pres) in incoming {
+        let mut pres: Vec<(usize, f64)> = pres.into_iter().collect();
+        let load: f64 = pres.iter().map(|(_, l)| l).sum();
+        if load <= SYNAPTIC_EVENTS_PER_CORE {
+            continue;
+        }
+        // At most 7 synapse cores: with the neuron core, two groups still
+        // share a chip of 16 application cores.
+        let parts = ((load / SYNAPTIC_EVENTS_PER_CORE).ceil() as usize).min(MAX_SYNAPSE_CORES);
+        pres.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let first = graph.vertices.len();
+        let of = graph.vertices[v].clone();
+        for part in 0..parts {
+            graph.vertices.push(Vertex {
+                role: Role::Synapses {
+                    of: v,
+                    part: part as u16,
+                },
+                dtcm: of.dtcm,
+                ..of.clone()
+            });
+        }
+        let mut loads = vec![0.0f64; parts];
+        for (u, l) in pres {
+            let k = (0..parts)
+                .min_by(|&a, &b| loads[a].total_cmp(&loads[b]).then(a.cmp(&b)))
+                .unwrap_or(0);
+            loads[k] += l;
+            graph.synapse_core.insert((u, v), first + k);
+        }
+        graph
+            .synapse_cores
+            .insert(v, (first..first + parts).collect());
+    }
+    for e in graph.edges.iter_mut() {
+        let u = match graph.vertices[e.pre].role {
+            Role::Delay { of, .. } => of,
+            _ => e.pre,
+        };
+        if let Some(&s) = graph.synapse_core.get(&(u, e.post)) {
+            e.post = s;
+        }
+    }
+    graph.edges.sort();
 }
 
 /// Synapse counts between vertices, from the expanded tables, and the

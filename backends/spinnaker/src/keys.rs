@@ -9,7 +9,7 @@
 //! sum of the block sizes.
 
 use crate::geometry::KeyMask;
-use crate::graph::{bits, MachineGraph, MAX_STAGES};
+use crate::graph::{bits, MachineGraph, Role, MAX_STAGES};
 use crate::BuildError;
 
 /// Per vertex, its keys; `None` for vertices that send nothing.
@@ -39,6 +39,7 @@ pub fn allocate(graph: &MachineGraph) -> Result<Keys, BuildError> {
     // A delay extension's block: its 8 stages of the slice's keys.
     let first_delay = graph.first.last().copied().unwrap_or(0);
     let delay_blocks: Vec<(u32, usize, u32)> = (first_delay..graph.vertices.len())
+        .filter(|&v| matches!(graph.vertices[v].role, Role::Delay { .. }))
         .map(|v| {
             let neuron_bits = bits(graph.slice_size[graph.vertices[v].population] as u64);
             (neuron_bits + bits(MAX_STAGES as u64), v, neuron_bits)

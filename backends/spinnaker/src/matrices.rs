@@ -98,7 +98,7 @@ pub fn synaptic_data(
         },
     };
     let mut losses = vec![WeightLoss::default(); ex.projections.len()];
-    let mut out = Vec::with_capacity(nv);
+    let mut out: Vec<Option<CoreSynapticData>> = vec![None; nv];
     let mut all: Vec<Routed> = Vec::new();
     for chunk in chunks {
         let base = count[chunk.start];
@@ -154,83 +154,89 @@ pub fn synaptic_data(
             buckets.push((v, mine));
             rest = tail;
         }
-        let built: Vec<Result<Option<CoreSynapticData>, BuildError>> = buckets
+        let built: Vec<Result<Vec<(usize, CoreSynapticData)>, BuildError>> = buckets
             .into_par_iter()
-            .map(|(v, bucket)| core_data(g, keys, shifts, v, bucket, &mut Vec::new()))
+            .map(|(v, bucket)| core_data(g, keys, shifts, v, bucket))
             .collect();
         for b in built {
-            out.push(b?);
+            for (at, data) in b? {
+                out[at] = Some(data);
+            }
         }
     }
     Ok((out, losses))
 }
 
-/// One post core's synaptic data from its synapses (`bucket`).
+/// The synaptic data of neuron vertex `v` from its synapses (`bucket`):
+/// one matrix on its own core, or one on each of its synapse cores with
+/// the blocks of the presynaptic slices assigned to it. Returns (vertex,
+/// data) pairs.
 fn core_data(
     g: &MachineGraph,
     keys: &Keys,
     shifts: &[PopulationShifts],
     v: usize,
     bucket: &mut [Routed],
-    syns: &mut Vec<Synapse>,
-) -> Result<Option<CoreSynapticData>, BuildError> {
+) -> Result<Vec<(usize, CoreSynapticData)>, BuildError> {
     let vx = &g.vertices[v];
-    {
-        if vx.role != Role::Neurons || bucket.is_empty() {
-            return Ok(None);
-        }
-        // Blocks by presynaptic core, in core order (stable: row order
-        // within a block is the tables' order).
-        bucket.sort_by_key(|r| r.pre_vertex);
-        syns.clear();
-        syns.extend(bucket.iter().map(|r| r.syn));
-        let p = vx.population;
-        let slots = g.slots[p];
-        // The stage keys of every pre vertex's delay extension for this D.
-        let stage_keys: Vec<Vec<KeyMask>> = bucket
+    if vx.role != Role::Neurons || bucket.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Blocks by presynaptic core, in core order (stable: row order within a
+    // block is the tables' order).
+    bucket.sort_by_key(|r| r.pre_vertex);
+    let syns: Vec<Synapse> = bucket.iter().map(|r| r.syn).collect();
+    let p = vx.population;
+    let slots = g.slots[p];
+    // Per presynaptic vertex: its synapses, and its delay extension's
+    // stage keys for this D.
+    let mut by_pre: Vec<(usize, std::ops::Range<usize>, Vec<KeyMask>)> = Vec::new();
+    let mut start = 0;
+    while start < bucket.len() {
+        let u = bucket[start].pre_vertex as usize;
+        let end = start + bucket[start..].partition_point(|r| r.pre_vertex as usize == u);
+        let nb = bits(g.slice_size[g.vertices[u].population] as u64);
+        let stage_keys = match g.delay_of.get(&(u, slots)).and_then(|&e| keys.of[e]) {
+            Some(block) => (1..=MAX_STAGES).map(|s| stage_key(block, nb, s)).collect(),
+            None => Vec::new(),
+        };
+        by_pre.push((u, start..end, stage_keys));
+        start = end;
+    }
+    let matrix_error = |error| BuildError::Matrix {
+        population: p,
+        lo: vx.lo,
+        hi: vx.hi,
+        error,
+    };
+    // The population's longest delay, not this core's: every core of a
+    // population, and the delay extensions feeding it, share one D.
+    let layout = choose_layout(g.slice_size[p], shifts[p].types.len(), g.max_delay[p])
+        .map_err(matrix_error)?;
+    // Which core processes each presynaptic vertex's block.
+    let target = |u: usize| g.synapse_core.get(&(u, v)).copied().unwrap_or(v);
+    let cores: std::collections::BTreeSet<usize> =
+        by_pre.iter().map(|(u, _, _)| target(*u)).collect();
+    let mut out = Vec::with_capacity(cores.len());
+    for core in cores {
+        // A vertex reaching this core only through its delay extension
+        // still sends (to the extension), so it has keys.
+        let blocks: Vec<IncomingBlock<'_>> = by_pre
             .iter()
-            .map(|r| r.pre_vertex as usize)
-            .collect::<std::collections::BTreeSet<usize>>()
-            .into_iter()
-            .map(|u| {
-                let nb = bits(g.slice_size[g.vertices[u].population] as u64);
-                match g.delay_of.get(&(u, slots)).and_then(|&e| keys.of[e]) {
-                    Some(block) => (1..=MAX_STAGES).map(|s| stage_key(block, nb, s)).collect(),
-                    None => Vec::new(),
-                }
+            .filter(|(u, _, _)| target(*u) == core)
+            .filter_map(|(u, range, stage_keys)| {
+                keys.of[*u].map(|key_mask| IncomingBlock {
+                    key_mask,
+                    n_pre: g.vertices[*u].len(),
+                    stage_keys,
+                    synapses: &syns[range.clone()],
+                })
             })
             .collect();
-        let mut blocks = Vec::new();
-        let mut start = 0;
-        let mut which = 0;
-        while start < bucket.len() {
-            let u = bucket[start].pre_vertex as usize;
-            let end = start + bucket[start..].partition_point(|r| r.pre_vertex as usize == u);
-            // A vertex reaching this core only through its delay extension
-            // still sends (to the extension), so it has keys.
-            if let Some(key_mask) = keys.of[u] {
-                blocks.push(IncomingBlock {
-                    key_mask,
-                    n_pre: g.vertices[u].len(),
-                    stage_keys: &stage_keys[which],
-                    synapses: &syns[start..end],
-                });
-            }
-            which += 1;
-            start = end;
-        }
-        let matrix_error = |error| BuildError::Matrix {
-            population: p,
-            lo: vx.lo,
-            hi: vx.hi,
-            error,
-        };
-        // The population's longest delay, not this core's: every core of a
-        // population, and the delay extensions feeding it, share one D.
-        let layout = choose_layout(g.slice_size[p], shifts[p].types.len(), g.max_delay[p])
-            .map_err(matrix_error)?;
-        Ok(Some(
+        out.push((
+            core,
             build(layout, vx.len(), &blocks).map_err(matrix_error)?,
-        ))
+        ));
     }
+    Ok(out)
 }

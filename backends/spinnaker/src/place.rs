@@ -126,26 +126,37 @@ pub fn place(
     let mut used = vec![0u64; chips.len()];
     let mut at = 0;
     let mut cores = vec![CoreLocation::new(ChipCoord::new(0, 0), 0); graph.vertices.len()];
-    let order: Vec<usize> = population_order(graph)
+    // Groups placed together: a neuron slice with its synapse cores (they
+    // share its ring buffers through the chip's SDRAM), or one vertex.
+    let groups: Vec<Vec<usize>> = population_order(graph)
         .into_iter()
         .flat_map(|p| graph.vertices_of(p).chain(graph.delays_of(p)))
+        .map(|v| {
+            let mut g = vec![v];
+            g.extend(graph.synapse_cores.get(&v).into_iter().flatten());
+            g
+        })
         .collect();
-    for v in order {
+    for group in groups {
+        let need: u64 = group.iter().map(|&v| sdram[v]).sum();
         // A population's slices and delay extensions stay together: look
         // forward from the last chip used, never back.
         let fits = |c: usize, taken: &[usize], used: &[u64]| {
-            taken[c] < machine.app_cores(chips[c]).len() && used[c] + sdram[v] <= capacity
+            taken[c] + group.len() <= machine.app_cores(chips[c]).len()
+                && used[c] + need <= capacity
         };
         let Some(c) = (at..chips.len()).find(|&c| fits(c, &taken, &used)) else {
             return Err(BuildError::OutOfSdram {
-                placed: cores.len().min(v),
+                placed: group[0],
                 chips: chips.len(),
             });
         };
         at = c;
-        cores[v] = CoreLocation::new(chips[c], machine.app_cores(chips[c])[taken[c]]);
-        taken[c] += 1;
-        used[c] += sdram[v];
+        for &v in &group {
+            cores[v] = CoreLocation::new(chips[c], machine.app_cores(chips[c])[taken[c]]);
+            taken[c] += 1;
+        }
+        used[c] += need;
     }
     Ok(Placements { cores })
 }
