@@ -43,6 +43,8 @@ pub struct SpinnakerRequest {
     pub machine: MachineSource,
     /// Overrides the default of 256 neurons a core.
     pub neurons_per_core: Option<u32>,
+    /// Bits of the sender's step in every key (0 to 8).
+    pub colour_bits: u8,
 }
 
 fn machine(net: &Network, req: &SpinnakerRequest) -> Result<Machine, Vec<Diagnostic>> {
@@ -63,7 +65,11 @@ pub fn build(net: &Network, req: &SpinnakerRequest) -> Result<Artifacts, Vec<Dia
     if let Some(n) = req.neurons_per_core {
         partition.neurons_per_core = n;
     }
-    let opts = TargetOptions { machine, partition };
+    let opts = TargetOptions {
+        machine,
+        partition,
+        colour_bits: req.colour_bits,
+    };
     let input = Input {
         net: valid,
         expanded: &ex,

@@ -134,6 +134,10 @@ enum Command {
         /// Largest number of neurons on one core (default 256).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
         neurons_per_core: Option<u32>,
+        /// Bits of the sender's step in every key (0 to 8), so that cores
+        /// place late packets in the right ring-buffer slot.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=8))]
+        colour_bits: u8,
         /// Override a network parameter: --set n=40000 (repeatable).
         #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
         set: Vec<Override>,
@@ -162,6 +166,10 @@ enum Command {
         /// Largest number of neurons on one core (default 256).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
         neurons_per_core: Option<u32>,
+        /// Bits of the sender's step in every key (0 to 8), so that cores
+        /// place late packets in the right ring-buffer slot.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=8))]
+        colour_bits: u8,
         /// Override a network parameter: --set n=40000 (repeatable).
         #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
         set: Vec<Override>,
@@ -458,12 +466,14 @@ pub fn run(
             out: dir,
             machine,
             neurons_per_core,
+            colour_bits,
             set,
             threads,
         } => {
             let req = crate::build_spinnaker::SpinnakerRequest {
                 machine: crate::build_spinnaker::MachineSource::parse(&machine),
                 neurons_per_core,
+                colour_bits,
             };
             let (c, art, secs) = match run_stage(&mut out, &file, &set, threads, |net| {
                 crate::build_spinnaker::build(net, &req)
@@ -498,6 +508,7 @@ pub fn run(
             duration,
             machine,
             neurons_per_core,
+            colour_bits,
             set,
             threads,
         } => {
@@ -511,6 +522,7 @@ pub fn run(
             let req = crate::build_spinnaker::SpinnakerRequest {
                 machine: crate::build_spinnaker::MachineSource::parse(&machine),
                 neurons_per_core,
+                colour_bits,
             };
             let (c, v, secs) = match run_stage(&mut out, &file, &set, threads, |net| {
                 crate::build_spinnaker::verify(net, &req, duration)

@@ -85,6 +85,7 @@ fn corpus_reports_expected_codes_golden() {
                     let req = SpinnakerRequest {
                         machine: machine.clone(),
                         neurons_per_core: None,
+                        colour_bits: 0,
                     };
                     build(net, &req).map(|art| c.diagnostics.extend(warnings(net, &art)))
                 }

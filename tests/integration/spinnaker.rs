@@ -14,6 +14,7 @@ fn spinn5() -> SpinnakerRequest {
     SpinnakerRequest {
         machine: MachineSource::Preset("spinn5".into()),
         neurons_per_core: None,
+        colour_bits: 0,
     }
 }
 
@@ -382,4 +383,28 @@ fn spinnaker_heavy_synaptic_load_goes_to_synapse_cores() {
     let v = spikec::build_spinnaker::verify(&net, &spinn5(), 30.0).unwrap();
     assert!(v.emulated.len() > 100);
     assert_eq!(v.first_difference(), None);
+}
+
+#[test]
+fn spinnaker_colour_bits_widen_keys_and_keep_the_spikes() {
+    let c = compile_rel(std::path::Path::new("dsl-examples/izhikevich.snn"), &[]);
+    let net = c.network.as_ref().unwrap();
+    let req = SpinnakerRequest {
+        colour_bits: 3,
+        ..spinn5()
+    };
+    let a = build(net, &req).unwrap();
+    // Slices of 256 neurons: 8 index bits and 3 colour bits are free.
+    let placements = file(&a, "placements.txt");
+    let line = placements
+        .lines()
+        .find(|l| l.contains(" E 0..256 "))
+        .unwrap();
+    assert!(line.ends_with("0xfffff800"), "{line}");
+    let v = spikec::build_spinnaker::verify(net, &req, 20.0).unwrap();
+    assert!(v.emulated.len() > 100);
+    assert_eq!(v.first_difference(), None);
+    // The same spikes as without colours.
+    let plain = spikec::build_spinnaker::verify(net, &spinn5(), 20.0).unwrap();
+    assert_eq!(v.emulated, plain.emulated);
 }

@@ -41,6 +41,10 @@ pub struct Input<'a> {
 pub struct TargetOptions {
     pub machine: Machine,
     pub partition: PartitionOptions,
+    /// Bits of the sender's step in every key (0 to 8): with them a core
+    /// places a packet that arrives in a later step than it was sent in
+    /// the right ring-buffer slot.
+    pub colour_bits: u8,
 }
 
 /// The files of a build (relative path, contents), in a fixed order, its
@@ -193,7 +197,7 @@ pub fn compile(input: &Input<'_>, opts: &TargetOptions) -> Result<Artifacts, Bui
     let machine = &opts.machine;
     let rates = spikec_ir::ring::rates(net.network(), ex);
     let graph = partition(net.network(), ex, machine.spec(), &opts.partition, &rates)?;
-    let keys = allocate(&graph)?;
+    let keys = allocate(&graph, opts.colour_bits as u32)?;
     // Every core's data comes before placement: its size decides which
     // chip's SDRAM can hold it.
     let shifts = network_shifts(net.network(), ex);

@@ -34,6 +34,8 @@ pub struct NeuronCore {
     pub lo: u32,
     pub n: u32,
     pub key: Option<KeyMask>,
+    /// Bits of the step above the neuron index in its keys.
+    pub colour_bits: u8,
     /// Per model parameter, s16.15.
     pub params: Vec<Param>,
     /// Per state, per neuron: the initial value, s16.15.
@@ -72,6 +74,7 @@ pub struct SourceCore {
     pub lo: u32,
     pub n: u32,
     pub key: Option<KeyMask>,
+    pub colour_bits: u8,
     pub kind: SourceKind,
 }
 
@@ -89,6 +92,7 @@ pub struct DelayCore {
     pub stages: u16,
     pub stage_base: u32,
     pub neuron_bits: u8,
+    pub colour_bits: u8,
 }
 
 impl DelayCore {
@@ -104,6 +108,7 @@ impl DelayCore {
         w.u32(self.stages as u32);
         w.u32(self.stage_base);
         w.u8(self.neuron_bits);
+        w.u8(self.colour_bits);
         w.0
     }
 
@@ -124,7 +129,8 @@ impl DelayCore {
         let stage_base = r.u32()?;
         let at = r.at;
         let neuron_bits = r.u8()?;
-        if slots == 0 || neuron_bits > 31 {
+        let colour_bits = colour(&mut r)?;
+        if slots == 0 || neuron_bits as u32 + colour_bits as u32 > 31 {
             return Err(CoreDataError::Range(at));
         }
         r.end()?;
@@ -137,6 +143,7 @@ impl DelayCore {
             stages,
             stage_base,
             neuron_bits,
+            colour_bits,
         })
     }
 }
@@ -277,6 +284,16 @@ impl Reader<'_> {
     }
 }
 
+/// Reads a number of colour bits (at most 8).
+fn colour(r: &mut Reader<'_>) -> Result<u8, CoreDataError> {
+    let at = r.at;
+    let c = r.u8()?;
+    if c > crate::matrix::format::MAX_COLOUR_BITS {
+        return Err(CoreDataError::Range(at));
+    }
+    Ok(c)
+}
+
 /// A value as the core stores it.
 pub fn s1615(v: f64) -> i32 {
     to_s1615(v)
@@ -296,6 +313,7 @@ impl NeuronCore {
         w.u32(self.lo);
         w.u32(self.n);
         w.key(self.key);
+        w.u8(self.colour_bits);
         w.u32(self.params.len() as u32);
         for p in &self.params {
             match p {
@@ -335,6 +353,7 @@ impl NeuronCore {
         let lo = r.u32()?;
         let n = r.u32()?;
         let key = r.key()?;
+        let colour_bits = colour(&mut r)?;
         let nn = n as usize;
         let n_params = r.count(5)?;
         let mut params = Vec::with_capacity(n_params);
@@ -377,6 +396,7 @@ impl NeuronCore {
             lo,
             n,
             key,
+            colour_bits,
             params,
             init,
             refr_steps,
@@ -396,6 +416,7 @@ impl SourceCore {
         w.u32(self.lo);
         w.u32(self.n);
         w.key(self.key);
+        w.u8(self.colour_bits);
         match &self.kind {
             SourceKind::Poisson {
                 key,
@@ -432,6 +453,7 @@ impl SourceCore {
         let lo = r.u32()?;
         let n = r.u32()?;
         let key = r.key()?;
+        let colour_bits = colour(&mut r)?;
         let nn = n as usize;
         let at = r.at;
         let kind = match r.u8()? {
@@ -469,6 +491,7 @@ impl SourceCore {
             lo,
             n,
             key,
+            colour_bits,
             kind,
         })
     }
@@ -487,6 +510,7 @@ mod tests {
                 key: 0x300,
                 mask: 0xffff_ff00,
             }),
+            colour_bits: 2,
             params: vec![Param::Const(-65 << 15), Param::PerNeuron(vec![1, 2, 3])],
             init: vec![vec![4, 5, 6], vec![7, 8, 9]],
             refr_steps: vec![20, 20, 21],
@@ -526,6 +550,7 @@ mod tests {
                 lo: 0,
                 n: 2,
                 key: None,
+                colour_bits: 0,
                 kind,
             };
             assert_eq!(SourceCore::decode(&s.encode()), Ok(s));
@@ -546,6 +571,7 @@ mod tests {
             stages: 0b110,
             stage_base: 0x800,
             neuron_bits: 8,
+            colour_bits: 1,
         };
         let bytes = d.encode();
         assert_eq!(DelayCore::decode(&bytes), Ok(d));

@@ -111,6 +111,7 @@ pub fn neuron_core(
         lo: vx.lo,
         n: vx.len(),
         key: keys.of[v],
+        colour_bits: keys.colour_bits as u8,
         params,
         init,
         refr_steps,
@@ -135,6 +136,7 @@ pub fn delay_core(g: &MachineGraph, keys: &Keys, v: usize) -> Option<DelayCore> 
         stages,
         stage_base: keys.of[v]?.key,
         neuron_bits: bits(g.slice_size[vx.population] as u64) as u8,
+        colour_bits: keys.colour_bits as u8,
     })
 }
 
@@ -199,6 +201,7 @@ pub fn source_core(
         lo: vx.lo,
         n: vx.len(),
         key: keys.of[v],
+        colour_bits: keys.colour_bits as u8,
         kind,
     })
 }

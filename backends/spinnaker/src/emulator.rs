@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use crate::core_data::{
     value, CoreDataError, DelayCore, NeuronCore, Param, SourceCore, SourceKind, SynapseCore,
 };
-use crate::geometry::{ChipCoord, RoutingEntry};
+use crate::geometry::{ChipCoord, KeyMask, RoutingEntry};
 use crate::machine::{CoreLocation, Machine};
 use crate::matrix::{BlobError, SynapticMatrices};
 use crate::table::{parse_binary, TableError};
@@ -493,13 +493,13 @@ pub fn emulate(
                     spike(&mut out, step, d.population, d.lo + i);
                     // A core that reaches nothing has no key, sends nothing.
                     let Some(km) = d.key else { continue };
-                    km.key | i
+                    coloured(km, d.colour_bits, step, i)
                 }
                 (None, Run::Source(sr)) => {
                     let d = &sr.data;
                     spike(&mut out, step, d.population, d.lo + i);
                     let Some(km) = d.key else { continue };
-                    km.key | i
+                    coloured(km, d.colour_bits, step, i)
                 }
                 (None, Run::Delay(_) | Run::Synapses(_)) => continue,
             };
@@ -527,16 +527,23 @@ pub fn emulate(
                     Run::Synapses(sr) => (&sr.matrices, &mut sr.ring, sr.data.n as usize, sr.slots),
                     Run::Delay(dr) => {
                         // Re-send at each stage, `s · D` steps on.
+                        // from the step the packet was sent in.
                         let dd = &dr.data;
                         if dd.source.matches(packet) {
-                            let i = packet & !dd.source.mask;
+                            let nb = dd.neuron_bits as u32;
+                            let i = packet & ((1u32 << nb) - 1);
+                            let colour = (packet & !dd.source.mask) >> nb;
+                            let sent = sent_step(step, colour, dd.colour_bits);
+                            let free = nb + dd.colour_bits as u32;
                             for s in 1..=8u32 {
                                 if dd.stages & (1 << s) != 0 {
-                                    let key = (dd.stage_base + ((s - 1) << dd.neuron_bits)) | i;
-                                    dr.pending
-                                        .entry(step + s as u64 * dd.slots as u64)
-                                        .or_default()
-                                        .push((key, count));
+                                    let at = sent + s as u64 * dd.slots as u64;
+                                    let base = KeyMask {
+                                        key: dd.stage_base + ((s - 1) << free),
+                                        mask: !((1u64 << free) - 1) as u32,
+                                    };
+                                    let key = coloured(base, dd.colour_bits, at, i);
+                                    dr.pending.entry(at).or_default().push((key, count));
                                 }
                             }
                         }
@@ -547,6 +554,7 @@ pub fn emulate(
                 let Some(found) = m.lookup(packet) else {
                     continue;
                 };
+                let sent = sent_step(step, found.colour(), m.colour_bits());
                 for row in found.rows() {
                     let row = row.map_err(|error| EmulatorError::Matrix {
                         path: path(),
@@ -554,7 +562,7 @@ pub fn emulate(
                     })?;
                     for s in row.synapses() {
                         out.synaptic_events += count as u64;
-                        let slot = ((step + s.delay as u64) % slots as u64) as usize;
+                        let slot = ((sent + s.delay as u64) % slots as u64) as usize;
                         let cell = &mut ring
                             [(s.synapse_type as usize * slots + slot) * n + s.post as usize];
                         *cell += s.weight as u32 * count;
@@ -576,4 +584,47 @@ fn spike(out: &mut Emulation, step: u64, population: u32, neuron: u32) {
         population,
         neuron,
     });
+}
+
+/// The key of neuron `i` of a sender with keys `km` at `step`: the step's
+/// colour above the index.
+fn coloured(km: KeyMask, colour_bits: u8, step: u64, i: u32) -> u32 {
+    let index_bits = (!km.mask).count_ones().saturating_sub(colour_bits as u32);
+    let colour = (step & ((1u64 << colour_bits) - 1)) as u32;
+    km.key | colour.checked_shl(index_bits).unwrap_or(0) | i
+}
+
+/// The latest step, no later than `step`, with this colour: when the
+/// packet was sent (equal to `step` unless it arrived late).
+fn sent_step(step: u64, colour: u32, colour_bits: u8) -> u64 {
+    let mask = (1u64 << colour_bits) - 1;
+    step.saturating_sub(step.wrapping_sub(colour as u64) & mask)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_late_packet_is_placed_by_its_senders_step() {
+        // Sent at step 9 (colour 9 mod 8 = 1), handled at steps 9 to 16.
+        for now in 9..17 {
+            assert_eq!(sent_step(now, 1, 3), 9, "at {now}");
+        }
+        // Without colour bits every packet is this step's.
+        assert_eq!(sent_step(12, 0, 0), 12);
+        // Early steps never underflow.
+        assert_eq!(sent_step(0, 5, 3), 0);
+    }
+
+    #[test]
+    fn colours_sit_above_the_index() {
+        let km = KeyMask {
+            key: 0x1000,
+            mask: 0xffff_f800,
+        };
+        // 11 free bits, 3 of them colour: index in bits 0..8.
+        assert_eq!(coloured(km, 3, 13, 0x2a), 0x1000 | (5 << 8) | 0x2a);
+        assert_eq!(coloured(km, 0, 13, 0x2a), 0x102a);
+    }
 }

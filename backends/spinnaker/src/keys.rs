@@ -7,6 +7,10 @@
 //! entries into one. Blocks are handed out largest first, which keeps
 //! every block aligned to its size with no gaps: the key space used is the
 //! sum of the block sizes.
+//!
+//! With colour bits, the bits above the index carry the sender's step
+//! modulo `2^colour_bits`, so that a packet delivered late still lands in
+//! the ring-buffer slot of the step it was sent in; routing ignores them.
 
 use crate::geometry::KeyMask;
 use crate::graph::{bits, MachineGraph, Role, MAX_STAGES};
@@ -18,10 +22,12 @@ pub struct Keys {
     pub of: Vec<Option<KeyMask>>,
     /// Keys in use (sum of the block sizes).
     pub used: u64,
+    /// Bits of the sender's step above every index.
+    pub colour_bits: u32,
 }
 
 /// Gives every sending vertex a key range.
-pub fn allocate(graph: &MachineGraph) -> Result<Keys, BuildError> {
+pub fn allocate(graph: &MachineGraph, colour_bits: u32) -> Result<Keys, BuildError> {
     let pops = graph.first.len().saturating_sub(1);
     let mut sending = vec![false; graph.vertices.len()];
     for e in &graph.edges {
@@ -31,7 +37,7 @@ pub fn allocate(graph: &MachineGraph) -> Result<Keys, BuildError> {
     let blocks: Vec<(u32, usize, u32)> = (0..pops)
         .filter(|&p| graph.vertices_of(p).any(|v| sending[v]))
         .map(|p| {
-            let neuron_bits = bits(graph.slice_size[p] as u64);
+            let neuron_bits = bits(graph.slice_size[p] as u64) + colour_bits;
             let slice_bits = bits(graph.vertices_of(p).len() as u64);
             (neuron_bits + slice_bits, p, neuron_bits)
         })
@@ -41,7 +47,8 @@ pub fn allocate(graph: &MachineGraph) -> Result<Keys, BuildError> {
     let delay_blocks: Vec<(u32, usize, u32)> = (first_delay..graph.vertices.len())
         .filter(|&v| matches!(graph.vertices[v].role, Role::Delay { .. }))
         .map(|v| {
-            let neuron_bits = bits(graph.slice_size[graph.vertices[v].population] as u64);
+            let neuron_bits =
+                bits(graph.slice_size[graph.vertices[v].population] as u64) + colour_bits;
             (neuron_bits + bits(MAX_STAGES as u64), v, neuron_bits)
         })
         .collect();
@@ -82,12 +89,16 @@ pub fn allocate(graph: &MachineGraph) -> Result<Keys, BuildError> {
             }
         }
     }
-    Ok(Keys { of, used: next })
+    Ok(Keys {
+        of,
+        used: next,
+        colour_bits,
+    })
 }
 
 /// The keys of stage `s` (1 to 8) of a delay extension whose block is
-/// `block`, for slices of `neuron_bits` bits: stage `s` re-sends neuron
-/// `i`'s spike as `key | i`.
+/// `block`, for slices whose keys have `neuron_bits` free bits (index and
+/// colour): stage `s` re-sends neuron `i`'s spike as `key | i`.
 pub fn stage_key(block: KeyMask, neuron_bits: u32, s: u8) -> KeyMask {
     KeyMask {
         key: block.key + (((s - 1) as u32) << neuron_bits),

@@ -11,7 +11,7 @@ use crate::geometry::KeyMask;
 use crate::graph::{bits, MachineGraph, Role, MAX_STAGES};
 use crate::keys::stage_key;
 use crate::keys::Keys;
-use crate::matrix::{build, choose_layout, CoreSynapticData, IncomingBlock, Synapse};
+use crate::matrix::{build_coloured, choose_layout, CoreSynapticData, IncomingBlock, Synapse};
 use crate::{BuildError, Input};
 use rayon::prelude::*;
 use spikec_ir::fixed::{quantise, Sign, SynapseType, WeightLoss};
@@ -195,7 +195,7 @@ fn core_data(
     while start < bucket.len() {
         let u = bucket[start].pre_vertex as usize;
         let end = start + bucket[start..].partition_point(|r| r.pre_vertex as usize == u);
-        let nb = bits(g.slice_size[g.vertices[u].population] as u64);
+        let nb = bits(g.slice_size[g.vertices[u].population] as u64) + keys.colour_bits;
         let stage_keys = match g.delay_of.get(&(u, slots)).and_then(|&e| keys.of[e]) {
             Some(block) => (1..=MAX_STAGES).map(|s| stage_key(block, nb, s)).collect(),
             None => Vec::new(),
@@ -233,10 +233,9 @@ fn core_data(
                 })
             })
             .collect();
-        out.push((
-            core,
-            build(layout, vx.len(), &blocks).map_err(matrix_error)?,
-        ));
+        let data = build_coloured(layout, keys.colour_bits as u8, vx.len(), &blocks)
+            .map_err(matrix_error)?;
+        out.push((core, data));
     }
     Ok(out)
 }

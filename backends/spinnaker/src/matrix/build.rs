@@ -130,6 +130,29 @@ pub fn build(
     n_post: u32,
     blocks: &[IncomingBlock<'_>],
 ) -> Result<CoreSynapticData, MatrixError> {
+    build_coloured(layout, 0, n_post, blocks)
+}
+
+/// [`build`] for keys whose free bits hold, above the presynaptic index,
+/// `colour_bits` bits of the sender's step (see
+/// [`super::format::MAX_COLOUR_BITS`]).
+pub fn build_coloured(
+    layout: RingBufferLayout,
+    colour_bits: u8,
+    n_post: u32,
+    blocks: &[IncomingBlock<'_>],
+) -> Result<CoreSynapticData, MatrixError> {
+    for (block, b) in blocks.iter().enumerate() {
+        for key_mask in std::iter::once(b.key_mask).chain(b.stage_keys.iter().copied()) {
+            if (b.n_pre as u64) << colour_bits > (!key_mask.mask) as u64 + 1 {
+                return Err(MatrixError::TooManyPreNeurons {
+                    block,
+                    n_pre: b.n_pre,
+                    key_mask,
+                });
+            }
+        }
+    }
     if n_post > layout.max_neurons() {
         return Err(MatrixError::TooManyPostNeurons {
             n_post,
@@ -165,7 +188,13 @@ pub fn build(
     );
 
     let mut blob = vec![0u8; sizes.total()];
-    let header = header_words(layout.to_word(), entries.len(), addresses.len(), &sizes);
+    let header = header_words(
+        layout.to_word(),
+        colour_bits.min(super::format::MAX_COLOUR_BITS),
+        entries.len(),
+        addresses.len(),
+        &sizes,
+    );
     let [table_at, addresses_at, matrix_at] = sizes.offsets();
     put_words(&mut blob, 0, &header);
     for (i, e) in entries.iter().enumerate() {

@@ -26,6 +26,11 @@ pub const ALIGNMENT: usize = 16;
 /// Bytes of the header.
 pub const HEADER_BYTES: usize = 48;
 
+/// The most colour bits a key may carry above the neuron index (the
+/// sender's step modulo `2^colour_bits`, so that a late packet still lands
+/// in the ring-buffer slot of the step it was sent in).
+pub const MAX_COLOUR_BITS: u8 = 8;
+
 /// Bytes of a master population table entry.
 pub const POP_TABLE_ENTRY_BYTES: usize = 12;
 
@@ -222,6 +227,7 @@ impl RegionSizes {
 /// The header's words, in order.
 pub(crate) fn header_words(
     layout_word: u32,
+    colour_bits: u8,
     n_entries: usize,
     n_addresses: usize,
     sizes: &RegionSizes,
@@ -238,7 +244,7 @@ pub(crate) fn header_words(
         matrix as u32,
         sizes.synaptic_matrix as u32,
         sizes.total() as u32,
-        0,
+        colour_bits as u32,
         0,
     ]
 }
@@ -246,6 +252,7 @@ pub(crate) fn header_words(
 /// The header of a blob, checked against itself and the blob's length.
 pub(crate) struct Header {
     pub layout_word: u32,
+    pub colour_bits: u8,
     pub n_entries: usize,
     pub n_addresses: usize,
     pub sizes: RegionSizes,
@@ -295,9 +302,15 @@ impl Header {
             ("the matrix offset", w(7) as u64, matrix),
             ("the total bytes", w(9) as u64, total),
             ("the blob's length", blob.len() as u64, total),
-            ("reserved word 10", w(10) as u64, 0),
             ("reserved word 11", w(11) as u64, 0),
         ];
+        if w(10) > MAX_COLOUR_BITS as u32 {
+            return Err(BlobError::Inconsistent {
+                field: "the colour bits",
+                found: w(10) as u64,
+                expected: MAX_COLOUR_BITS as u64,
+            });
+        }
         for (field, found, expected) in checks {
             if found != expected {
                 return Err(BlobError::Inconsistent {
@@ -317,6 +330,7 @@ impl Header {
         };
         Ok(Header {
             layout_word: w(2),
+            colour_bits: w(10) as u8,
             n_entries,
             n_addresses,
             sizes,

@@ -43,7 +43,7 @@ mod read;
 #[cfg(test)]
 mod tests;
 
-pub use build::{build, CoreSynapticData, IncomingBlock, StageSet, Synapse};
+pub use build::{build, build_coloured, CoreSynapticData, IncomingBlock, StageSet, Synapse};
 pub use error::{BlobError, MatrixError};
 pub use format::{AddressEntry, MatrixShape, PopTableEntry, RegionSizes};
 pub use layout::{

@@ -19,6 +19,7 @@ use super::BlobError;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SynapticMatrices {
     layout: RingBufferLayout,
+    colour_bits: u8,
     entries: Vec<PopTableEntry>,
     addresses: Vec<AddressEntry>,
     /// The matrix region as words.
@@ -32,6 +33,7 @@ pub struct Lookup<'a> {
     matrices: &'a SynapticMatrices,
     entry: PopTableEntry,
     pre: u32,
+    colour: u32,
 }
 
 /// One synaptic row: the synapses of one presynaptic neuron in one matrix.
@@ -95,11 +97,17 @@ impl SynapticMatrices {
             .collect();
         Ok(SynapticMatrices {
             layout,
+            colour_bits: header.colour_bits,
             entries,
             addresses,
             matrix,
             sizes: header.sizes,
         })
+    }
+
+    /// Bits of the sender's step in every key, above the index.
+    pub fn colour_bits(&self) -> u8 {
+        self.colour_bits
     }
 
     /// The ring-buffer layout the words are packed with.
@@ -131,10 +139,17 @@ impl SynapticMatrices {
             let mid = (lo + hi) / 2;
             let entry = self.entries[mid];
             if key & entry.key_mask.mask == entry.key_mask.key {
+                // The free bits: the sender's colour above the index.
+                let free = entry.pre_index(key);
+                let index_bits = (!entry.key_mask.mask)
+                    .count_ones()
+                    .saturating_sub(self.colour_bits as u32);
+                let index_mask = ((1u64 << index_bits) - 1) as u32;
                 return Some(Lookup {
                     matrices: self,
                     entry,
-                    pre: entry.pre_index(key),
+                    pre: free & index_mask,
+                    colour: free >> index_bits.min(31),
                 });
             }
             if entry.key_mask.key < key {
@@ -185,6 +200,11 @@ impl<'a> Lookup<'a> {
     /// The presynaptic neuron the key stands for.
     pub fn pre(&self) -> u32 {
         self.pre
+    }
+
+    /// The key's colour: the sender's step modulo `2^colour_bits`.
+    pub fn colour(&self) -> u32 {
+        self.colour
     }
 
     /// The key's row in each matrix of the entry, in address-list order.
