@@ -61,6 +61,30 @@ pub fn eval(arena: &ExprArena, e: ExprId, leaves: &impl Leaves) -> f64 {
     eval_in(arena, e, leaves, Precision::F64)
 }
 
+/// Evaluates a model expression for neuron `i` of a population, from its
+/// parameters alone, in `f64`: a per-neuron rate, refractory period, port
+/// scale or initial value. Every engine and backend derives such values
+/// with this one function, so they agree.
+pub fn per_neuron(
+    model: &crate::model::Model,
+    params: &[crate::expanded::PerNeuron],
+    e: ExprId,
+    i: usize,
+) -> f64 {
+    eval(
+        &model.exprs,
+        e,
+        &NeuronLeaves {
+            model,
+            params,
+            neuron: i,
+            states: &[],
+            time: 0.0,
+            precision: Precision::F64,
+        },
+    )
+}
+
 /// Evaluates `e` with every arithmetic result rounded to `q`.
 pub fn eval_in(arena: &ExprArena, e: ExprId, leaves: &impl Leaves, q: Precision) -> f64 {
     let node = &arena[e];

@@ -10,7 +10,7 @@
 //! largest over neurons), a spike array's mean rate over its span, and 30
 //! Hz for a neuron population (sPyNNaker's default `spikes_per_second`).
 
-use crate::eval::{eval, NeuronLeaves, Precision};
+use crate::eval::per_neuron;
 use crate::expanded::Expanded;
 use crate::fixed::{
     ring_buffer_shift, IncomingGroup, Sign, SynapseType, SynapseTypes, WeightStats,
@@ -53,18 +53,8 @@ pub fn rates(net: &Network, ex: &Expanded) -> Vec<f64> {
             match &model.body {
                 ModelBody::Neuron(_) => NEURON_RATE_HZ,
                 ModelBody::Source(Generator::Poisson { rate, .. }) => (0..pop.size as usize)
-                    .map(|i| {
-                        let leaves = NeuronLeaves {
-                            model,
-                            params: &values.params,
-                            neuron: i,
-                            states: &[],
-                            time: 0.0,
-                            precision: Precision::F64,
-                        };
-                        // Canonical frequency unit: kHz.
-                        eval(&model.exprs, *rate, &leaves) * 1000.0
-                    })
+                    // Canonical frequency unit: kHz.
+                    .map(|i| per_neuron(model, &values.params, *rate, i) * 1000.0)
                     .fold(0.0, f64::max),
                 ModelBody::Source(Generator::Array { .. }) => {
                     let trains = values.spike_times.as_deref().unwrap_or(&[]);

@@ -78,6 +78,18 @@ impl Sparsity {
     }
 }
 
+/// The steps at whose end a spike array's spikes are stamped: a spike at
+/// time `t` is the one of step `t/h - 1`; times before the first step's
+/// end are dropped.
+pub fn spike_steps(times: &[f64], h: f64) -> Vec<u64> {
+    times
+        .iter()
+        .map(|t| (t / h).round() as i64 - 1)
+        .filter(|s| *s >= 0)
+        .map(|s| s as u64)
+        .collect()
+}
+
 /// What one population's neurons share: the model, its program and the
 /// population's parameters and propagators, already in the precision.
 pub struct Kernel<'a> {

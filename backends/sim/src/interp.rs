@@ -7,12 +7,12 @@ use crate::{Engine, Input, Options, Output, SimError, Spike, Trace};
 use spikec_ir::fixed::{round_weight, Sign};
 use spikec_ir::philox::{self, PoissonTable, Uniforms};
 use spikec_ir::ring::{network_shifts, PopulationShifts};
-use spikec_ir::step::{Kernel, NeuronMut, Sparsity};
+use spikec_ir::step::{spike_steps, Kernel, NeuronMut, Sparsity};
 use std::borrow::Cow;
 
 use bitvec::prelude::{bitvec, BitVec};
 
-use spikec_ir::eval::{eval, NeuronLeaves, Precision};
+use spikec_ir::eval::{per_neuron, Precision};
 use spikec_ir::expanded::{Delays, PerNeuron, SynapseTable, Weights};
 use spikec_ir::model::{Generator, Model, ModelBody};
 use spikec_ir::network::{IndexSet, Recordable};
@@ -111,20 +111,7 @@ pub fn run_with_progress(
         let model = &net.models[pop.model];
         let values = &ex.populations[p];
         let n = pop.size as usize;
-        let per = |e, i| {
-            eval(
-                &model.exprs,
-                e,
-                &NeuronLeaves {
-                    model,
-                    params: &values.params,
-                    neuron: i,
-                    states: &[],
-                    time: 0.0,
-                    precision: Precision::F64,
-                },
-            )
-        };
+        let per = |e, i| per_neuron(model, &values.params, e, i);
         let kind = match &model.body {
             ModelBody::Neuron(_) => {
                 let prog = input.programs[pop.model.index()].as_ref().ok_or_else(|| {
@@ -234,19 +221,7 @@ pub fn run_with_progress(
             ModelBody::Source(Generator::Array { .. }) => {
                 let trains = values.spike_times.clone().unwrap_or_default();
                 Kind::Array {
-                    // A spike at time t is the one stamped at the end of
-                    // step t/h - 1; times before the first step end are
-                    // dropped.
-                    steps: trains
-                        .iter()
-                        .map(|tr| {
-                            tr.iter()
-                                .map(|t| (t / h).round() as i64 - 1)
-                                .filter(|s| *s >= 0)
-                                .map(|s| s as u64)
-                                .collect()
-                        })
-                        .collect(),
+                    steps: trains.iter().map(|tr| spike_steps(tr, h)).collect(),
                     cursor: vec![0; n],
                 }
             }

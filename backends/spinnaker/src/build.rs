@@ -367,7 +367,7 @@ fn machine_json(machine: &Machine) -> String {
             let links: Vec<&str> = Direction::ALL
                 .into_iter()
                 .filter(|d| machine.link_usable(c, *d))
-                .map(direction_name)
+                .map(Direction::short_name)
                 .collect();
             serde_json::json!({
                 "x": c.x,
@@ -392,17 +392,6 @@ fn machine_json(machine: &Machine) -> String {
     let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
     s.push('\n');
     s
-}
-
-fn direction_name(d: Direction) -> &'static str {
-    match d {
-        Direction::East => "E",
-        Direction::NorthEast => "NE",
-        Direction::North => "N",
-        Direction::West => "W",
-        Direction::SouthWest => "SW",
-        Direction::South => "S",
-    }
 }
 
 /// One line a core: what runs there and the keys it sends with.

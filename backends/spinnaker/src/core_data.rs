@@ -97,12 +97,7 @@ pub struct DelayCore {
 
 impl DelayCore {
     pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer(Vec::new());
-        w.u32(DELAY_MAGIC);
-        w.u32(VERSION);
-        w.u32(self.population);
-        w.u32(self.lo);
-        w.u32(self.n);
+        let mut w = Writer::head(DELAY_MAGIC, self.population, self.lo, self.n);
         w.key(Some(self.source));
         w.u32(self.slots as u32);
         w.u32(self.stages as u32);
@@ -113,13 +108,7 @@ impl DelayCore {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<DelayCore, CoreDataError> {
-        let mut r = Reader { bytes, at: 0 };
-        if r.u32()? != DELAY_MAGIC || r.u32()? != VERSION {
-            return Err(CoreDataError::Magic);
-        }
-        let population = r.u32()?;
-        let lo = r.u32()?;
-        let n = r.u32()?;
+        let (mut r, population, lo, n) = Reader::head(bytes, DELAY_MAGIC)?;
         let at = r.at;
         let source = r.key()?.ok_or(CoreDataError::Range(at))?;
         let at = r.at;
@@ -160,25 +149,13 @@ pub struct SynapseCore {
 
 impl SynapseCore {
     pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer(Vec::new());
-        w.u32(SYNAPSE_MAGIC);
-        w.u32(VERSION);
-        w.u32(self.population);
-        w.u32(self.lo);
-        w.u32(self.n);
+        let w = Writer::head(SYNAPSE_MAGIC, self.population, self.lo, self.n);
         w.0
     }
 
     pub fn decode(bytes: &[u8]) -> Result<SynapseCore, CoreDataError> {
-        let mut r = Reader { bytes, at: 0 };
-        if r.u32()? != SYNAPSE_MAGIC || r.u32()? != VERSION {
-            return Err(CoreDataError::Magic);
-        }
-        let d = SynapseCore {
-            population: r.u32()?,
-            lo: r.u32()?,
-            n: r.u32()?,
-        };
+        let (r, population, lo, n) = Reader::head(bytes, SYNAPSE_MAGIC)?;
+        let d = SynapseCore { population, lo, n };
         r.end()?;
         Ok(d)
     }
@@ -198,6 +175,15 @@ pub enum CoreDataError {
 struct Writer(Vec<u8>);
 
 impl Writer {
+    /// Every blob starts with its kind, the version and the slice.
+    fn head(magic: u32, population: u32, lo: u32, n: u32) -> Writer {
+        let mut w = Writer(Vec::new());
+        for v in [magic, VERSION, population, lo, n] {
+            w.u32(v);
+        }
+        w
+    }
+
     fn u8(&mut self, v: u8) {
         self.0.push(v);
     }
@@ -226,7 +212,17 @@ struct Reader<'a> {
     at: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    /// Checks the kind and version; returns the slice.
+    fn head(bytes: &'a [u8], magic: u32) -> Result<(Reader<'a>, u32, u32, u32), CoreDataError> {
+        let mut r = Reader { bytes, at: 0 };
+        if r.u32()? != magic || r.u32()? != VERSION {
+            return Err(CoreDataError::Magic);
+        }
+        let (population, lo, n) = (r.u32()?, r.u32()?, r.u32()?);
+        Ok((r, population, lo, n))
+    }
+
     fn take<const N: usize>(&mut self) -> Result<[u8; N], CoreDataError> {
         let end = self.at + N;
         let b = self
@@ -306,12 +302,7 @@ pub fn value(v: i32) -> f64 {
 
 impl NeuronCore {
     pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer(Vec::new());
-        w.u32(NEURON_MAGIC);
-        w.u32(VERSION);
-        w.u32(self.population);
-        w.u32(self.lo);
-        w.u32(self.n);
+        let mut w = Writer::head(NEURON_MAGIC, self.population, self.lo, self.n);
         w.key(self.key);
         w.u8(self.colour_bits);
         w.u32(self.params.len() as u32);
@@ -345,13 +336,7 @@ impl NeuronCore {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<NeuronCore, CoreDataError> {
-        let mut r = Reader { bytes, at: 0 };
-        if r.u32()? != NEURON_MAGIC || r.u32()? != VERSION {
-            return Err(CoreDataError::Magic);
-        }
-        let population = r.u32()?;
-        let lo = r.u32()?;
-        let n = r.u32()?;
+        let (mut r, population, lo, n) = Reader::head(bytes, NEURON_MAGIC)?;
         let key = r.key()?;
         let colour_bits = colour(&mut r)?;
         let nn = n as usize;
@@ -409,12 +394,7 @@ impl NeuronCore {
 
 impl SourceCore {
     pub fn encode(&self) -> Vec<u8> {
-        let mut w = Writer(Vec::new());
-        w.u32(SOURCE_MAGIC);
-        w.u32(VERSION);
-        w.u32(self.population);
-        w.u32(self.lo);
-        w.u32(self.n);
+        let mut w = Writer::head(SOURCE_MAGIC, self.population, self.lo, self.n);
         w.key(self.key);
         w.u8(self.colour_bits);
         match &self.kind {
@@ -445,13 +425,7 @@ impl SourceCore {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<SourceCore, CoreDataError> {
-        let mut r = Reader { bytes, at: 0 };
-        if r.u32()? != SOURCE_MAGIC || r.u32()? != VERSION {
-            return Err(CoreDataError::Magic);
-        }
-        let population = r.u32()?;
-        let lo = r.u32()?;
-        let n = r.u32()?;
+        let (mut r, population, lo, n) = Reader::head(bytes, SOURCE_MAGIC)?;
         let key = r.key()?;
         let colour_bits = colour(&mut r)?;
         let nn = n as usize;

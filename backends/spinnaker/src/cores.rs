@@ -8,29 +8,15 @@ use crate::graph::MachineGraph;
 use crate::graph::{bits, Role, Vertex};
 use crate::keys::Keys;
 use crate::Input;
-use spikec_ir::eval::{eval, NeuronLeaves, Precision};
+
 use spikec_ir::expanded::PerNeuron;
-use spikec_ir::expr::ExprId;
-use spikec_ir::model::{Generator, Model, ModelBody};
+
+use spikec_ir::model::{Generator, ModelBody};
 use spikec_ir::philox::source_key;
 use spikec_ir::ring::PopulationShifts;
+use spikec_ir::step::spike_steps;
 
-/// Evaluates a per-neuron expression of the model (rates, refractory
-/// periods, port scales) in f64, as the simulator does.
-fn per(model: &Model, params: &[PerNeuron], e: ExprId, i: usize) -> f64 {
-    eval(
-        &model.exprs,
-        e,
-        &NeuronLeaves {
-            model,
-            params,
-            neuron: i,
-            states: &[],
-            time: 0.0,
-            precision: Precision::F64,
-        },
-    )
-}
+use spikec_ir::eval::per_neuron as per;
 
 /// The data of neuron vertex `v`.
 pub fn neuron_core(
@@ -176,21 +162,8 @@ pub fn source_core(
         ModelBody::Source(Generator::Array { .. }) => {
             let trains = values.spike_times.as_deref().unwrap_or(&[]);
             SourceKind::Array {
-                // As the simulator: a spike at t is stamped at the end of
-                // step t/h - 1; earlier ones are dropped.
                 steps: range
-                    .map(|i| {
-                        trains
-                            .get(i)
-                            .map(|tr| {
-                                tr.iter()
-                                    .map(|t| (t / h).round() as i64 - 1)
-                                    .filter(|s| *s >= 0)
-                                    .map(|s| s as u64)
-                                    .collect()
-                            })
-                            .unwrap_or_default()
-                    })
+                    .map(|i| trains.get(i).map_or_else(Vec::new, |tr| spike_steps(tr, h)))
                     .collect(),
             }
         }

@@ -53,6 +53,18 @@ impl Direction {
         Direction::ALL[(self as usize + 3) % 6]
     }
 
+    /// SpiNNaker's short name: E, NE, N, W, SW, S.
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Direction::East => "E",
+            Direction::NorthEast => "NE",
+            Direction::North => "N",
+            Direction::West => "W",
+            Direction::SouthWest => "SW",
+            Direction::South => "S",
+        }
+    }
+
     /// (dx, dy) of one hop this way, before wrap-around.
     pub fn delta(self) -> (i32, i32) {
         match self {
@@ -178,4 +190,13 @@ impl KeyMask {
 pub struct RoutingEntry {
     pub key_mask: KeyMask,
     pub route: Route,
+}
+
+impl RoutingEntry {
+    pub fn new(key: u32, mask: u32, route: Route) -> RoutingEntry {
+        RoutingEntry {
+            key_mask: KeyMask { key, mask },
+            route,
+        }
+    }
 }

@@ -167,10 +167,7 @@ mod tests {
     use crate::geometry::Direction;
 
     fn e(key: u32, mask: u32, route: Route) -> RoutingEntry {
-        RoutingEntry {
-            key_mask: KeyMask { key, mask },
-            route,
-        }
+        RoutingEntry::new(key, mask, route)
     }
 
     const FULL: u32 = 0xffff_ffff;

@@ -138,10 +138,7 @@ mod tests {
     use crate::table::check_equivalent;
 
     fn e(key: u32, mask: u32, route: Route) -> RoutingEntry {
-        RoutingEntry {
-            key_mask: KeyMask { key, mask },
-            route,
-        }
+        RoutingEntry::new(key, mask, route)
     }
 
     #[test]

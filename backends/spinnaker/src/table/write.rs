@@ -20,7 +20,7 @@
 use std::fmt::Write as _;
 
 use super::{RoutingTable, TableError};
-use crate::geometry::{Direction, KeyMask, Route, RoutingEntry};
+use crate::geometry::{KeyMask, Route, RoutingEntry};
 
 /// All tables as text, in the order given.
 pub fn write_text(tables: &[RoutingTable]) -> String {
@@ -54,20 +54,9 @@ pub(crate) fn route_text(route: Route) -> String {
     if route.is_empty() {
         return "drop".to_string();
     }
-    let links = route.links().map(|d| link_name(d).to_string());
+    let links = route.links().map(|d| d.short_name().to_string());
     let cores = route.cores().map(|p| format!("p{p}"));
     links.chain(cores).collect::<Vec<_>>().join(" ")
-}
-
-fn link_name(d: Direction) -> &'static str {
-    match d {
-        Direction::East => "E",
-        Direction::NorthEast => "NE",
-        Direction::North => "N",
-        Direction::West => "W",
-        Direction::SouthWest => "SW",
-        Direction::South => "S",
-    }
 }
 
 /// One table as SpiNNaker1 router entries. Fails on a route to a processor
@@ -118,13 +107,10 @@ pub fn parse_binary(bytes: &[u8]) -> Result<Vec<RoutingEntry>, TableError> {
 mod tests {
     use super::*;
     use crate::geometry::ChipCoord;
-    use Direction::*;
+    use crate::geometry::Direction::*;
 
     fn e(key: u32, mask: u32, route: Route) -> RoutingEntry {
-        RoutingEntry {
-            key_mask: KeyMask { key, mask },
-            route,
-        }
+        RoutingEntry::new(key, mask, route)
     }
 
     fn sample() -> Vec<RoutingTable> {
