@@ -408,3 +408,33 @@ fn spinnaker_colour_bits_widen_keys_and_keep_the_spikes() {
     let plain = spikec::build_spinnaker::verify(net, &spinn5(), 20.0).unwrap();
     assert_eq!(v.emulated, plain.emulated);
 }
+
+#[test]
+fn spinnaker2_builds_write_wide_tables_and_verify() {
+    // 16 neurons a core: 250 cores over two SpiNNaker2 chips, so routes
+    // name processors far above the 17 a SpiNNaker1 route word holds.
+    let c = compile_rel(std::path::Path::new("dsl-examples/cuba.snn"), &[]);
+    let net = c.network.as_ref().unwrap();
+    let req = SpinnakerRequest {
+        machine: MachineSource::Preset("spinnaker2".into()),
+        neurons_per_core: Some(16),
+        colour_bits: 0,
+    };
+    let a = build(net, &req).unwrap();
+    assert_eq!(a.report.cores_used, 250);
+    assert!(a.report.chips_used >= 2, "{}", a.report.to_text());
+    let tables: Vec<&str> = a
+        .files
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| n.starts_with("routing_tables/"))
+        .collect();
+    assert!(!tables.is_empty());
+    assert!(
+        tables.iter().all(|n| n.ends_with(".wide.bin")),
+        "{tables:?}"
+    );
+    let v = spikec::build_spinnaker::verify(net, &req, 10.0).unwrap();
+    assert!(!v.emulated.is_empty());
+    assert_eq!(v.first_difference(), None);
+}

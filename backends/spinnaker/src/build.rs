@@ -7,13 +7,14 @@ use crate::cores::{delay_core, neuron_core, source_core};
 use crate::geometry::{ChipCoord, Direction, KeyMask};
 use crate::graph::{partition, MachineGraph, PartitionOptions, Role};
 use crate::keys::{allocate, Keys};
-use crate::machine::{CoreLocation, Machine};
+use crate::machine::{CoreLocation, Generation, Machine};
 use crate::matrices::synaptic_data;
 use crate::place::{place, Placements};
 use crate::report::{PopulationReport, Report};
 use crate::route::{route, Net};
 use crate::table::{
-    compress_all, generate, write_binary, write_text, ChipRouting, Compressed, TableError,
+    compress_all, generate, write_binary, write_binary_wide, write_text, ChipRouting, Compressed,
+    TableError,
 };
 use crate::trace::{trace, Tables};
 use crate::BuildError;
@@ -277,9 +278,19 @@ pub fn compile(input: &Input<'_>, opts: &TargetOptions) -> Result<Artifacts, Bui
         "routing_tables.txt".into(),
         write_text(&tables).into_bytes(),
     ));
+    // SpiNNaker1's route word holds 18 processors; SpiNNaker2's 152 need
+    // the wide format.
+    let wide = machine.spec().generation == Generation::Spinnaker2;
     for t in &tables {
-        let bin = write_binary(t).map_err(BuildError::Table)?;
-        files.push((format!("routing_tables/{}_{}.bin", t.chip.x, t.chip.y), bin));
+        let (name, bin) = if wide {
+            ("wide.bin", write_binary_wide(t))
+        } else {
+            ("bin", write_binary(t).map_err(BuildError::Table)?)
+        };
+        files.push((
+            format!("routing_tables/{}_{}.{name}", t.chip.x, t.chip.y),
+            bin,
+        ));
     }
     files.extend(core_files);
     Ok(Artifacts {

@@ -29,7 +29,7 @@ use crate::core_data::{
 use crate::geometry::{ChipCoord, KeyMask, RoutingEntry};
 use crate::machine::{CoreLocation, Machine};
 use crate::matrix::{BlobError, SynapticMatrices};
-use crate::table::{parse_binary, TableError};
+use crate::table::{parse_binary, parse_binary_wide, TableError};
 use crate::trace::{trace, TraceError};
 use spikec_ir::eval::Precision;
 use spikec_ir::expanded::PerNeuron;
@@ -143,7 +143,8 @@ fn core_location(dir: &str) -> Option<CoreLocation> {
 
 /// `routing_tables/X_Y.bin` → the chip.
 fn chip_of(name: &str) -> Option<ChipCoord> {
-    let (x, y) = name.strip_suffix(".bin")?.split_once('_')?;
+    let stem = name.strip_suffix(".bin")?;
+    let (x, y) = stem.strip_suffix(".wide").unwrap_or(stem).split_once('_')?;
     Some(ChipCoord::new(x.parse().ok()?, y.parse().ok()?))
 }
 
@@ -164,7 +165,12 @@ pub fn emulate(
     for (path, bytes) in files {
         if let Some(name) = path.strip_prefix("routing_tables/") {
             let chip = chip_of(name).ok_or_else(|| EmulatorError::Unexpected(path.clone()))?;
-            let entries = parse_binary(bytes).map_err(|error| EmulatorError::Table {
+            let parse = if name.ends_with(".wide.bin") {
+                parse_binary_wide
+            } else {
+                parse_binary
+            };
+            let entries = parse(bytes).map_err(|error| EmulatorError::Table {
                 path: path.clone(),
                 error,
             })?;

@@ -43,7 +43,7 @@ mod stress_tests;
 
 pub use check::{check_equivalent, Mismatch};
 pub use generate::generate;
-pub use write::{parse_binary, write_binary, write_text};
+pub use write::{parse_binary, parse_binary_wide, write_binary, write_binary_wide, write_text};
 
 use crate::geometry::{ChipCoord, Direction, KeyMask, Route, RoutingEntry};
 
