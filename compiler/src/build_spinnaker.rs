@@ -253,8 +253,9 @@ fn diagnostic(net: &Network, e: &BuildError) -> Diagnostic {
         BuildError::CoreSdram { population, .. } => Diagnostic::error("E0060", e.to_string())
             .primary(pop_span(net, *population), "this population's synaptic data")
             .help("smaller slices (`neurons_per_core`) spread the synaptic data over more cores and chips"),
-        BuildError::OutOfSdram { .. } => Diagnostic::error("E0060", e.to_string())
-            .help("use a larger machine (`--machine spinn5x3`); synaptic data fills a chip's 123 MB SDRAM before its cores"),
+        BuildError::OutOfSdram { population, .. } => Diagnostic::error("E0060", e.to_string())
+            .primary(pop_span(net, *population), "no chip left with room for this population's cores")
+            .help("use a larger machine (`--machine spinn5x3`): chips fill up with cores, or with synaptic data before their cores (123 MB of SDRAM each)"),
         BuildError::KeySpace { .. } => Diagnostic::error("E0060", e.to_string())
             .help("use fewer populations or larger slices (`--neurons-per-core`)"),
         BuildError::TableTooBig { crowding, .. } => {

@@ -26,8 +26,12 @@ pub enum BuildError {
         bytes: u64,
         capacity: u64,
     },
-    #[error("the cores' data does not fit the machine's SDRAM: the chips fill up before every core is placed")]
-    OutOfSdram { placed: usize, chips: usize },
+    #[error("the cores do not fit the machine: its {chips} chips fill up, with cores or with SDRAM for their data, before every core is placed")]
+    OutOfSdram {
+        /// The population that found no chip with room.
+        population: usize,
+        chips: usize,
+    },
     #[error("a core holding one neuron of this population needs {bytes} bytes of core memory, more than the {budget} bytes a core has")]
     NeuronTooBig {
         population: usize,

@@ -147,7 +147,7 @@ pub fn place(
         };
         let Some(c) = (at..chips.len()).find(|&c| fits(c, &taken, &used)) else {
             return Err(BuildError::OutOfSdram {
-                placed: group[0],
+                population: graph.vertices[group[0]].population,
                 chips: chips.len(),
             });
         };
