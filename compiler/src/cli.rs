@@ -196,6 +196,12 @@ enum Command {
         /// The code, e.g. E0020 or W0003.
         code: String,
     },
+    /// Compare two build directories by what their files mean (exit 0 =
+    /// identical, 1 = they differ, 2 = usage or I/O error).
+    #[command(
+        after_help = "Examples:\n  spikec diff old/ new/\n  spikec diff old/ new/ --tolerance synapse_hops=5% --format json\n  spikec diff run1/ run2/ --spike-steps 1 --rate-percent 5"
+    )]
+    Diff(crate::diff::command::DiffArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -337,6 +343,7 @@ pub fn run(
         color,
     };
     match cli.command {
+        Command::Diff(args) => crate::diff::command::run(&args, out.stdout, out.stderr),
         Command::Explain { code } => match diag::explain(&code) {
             Some(text) => {
                 let _ = writeln!(out.stdout, "{text}");

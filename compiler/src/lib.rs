@@ -7,6 +7,7 @@
 pub mod build_spinnaker;
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod driver;
 pub mod fmt;
 pub mod front;

@@ -4,6 +4,7 @@
 
 mod cli;
 mod diagnostics;
+mod diff;
 mod engines;
 mod examples;
 mod expand;
