@@ -202,6 +202,13 @@ enum Command {
         after_help = "Examples:\n  spikec diff old/ new/\n  spikec diff old/ new/ --tolerance synapse_hops=5% --format json\n  spikec diff run1/ run2/ --spike-steps 1 --rate-percent 5"
     )]
     Diff(crate::diff::command::DiffArgs),
+    /// Run golden-file tests of networks: build, simulate and verify every
+    /// case of the test manifests and compare the outputs with the stored
+    /// goldens (exit 0 = all match, 1 = a difference, 2 = usage or I/O error).
+    #[command(
+        after_help = "Examples:\n  spikec test                          # every manifest under .\n  spikec test dsl-examples/tests --format junit > report.xml\n  spikec test net.test.toml --case n400 --bless   # accept the current outputs"
+    )]
+    Test(crate::golden::command::TestArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -344,6 +351,7 @@ pub fn run(
     };
     match cli.command {
         Command::Diff(args) => crate::diff::command::run(&args, out.stdout, out.stderr),
+        Command::Test(args) => crate::golden::command::run(&args, out.stdout, out.stderr),
         Command::Explain { code } => match diag::explain(&code) {
             Some(text) => {
                 let _ = writeln!(out.stdout, "{text}");

@@ -11,5 +11,6 @@ pub mod diff;
 pub mod driver;
 pub mod fmt;
 pub mod front;
+pub mod golden;
 pub mod passes;
 pub mod sim_out;

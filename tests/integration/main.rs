@@ -9,6 +9,7 @@ mod engines;
 mod examples;
 mod expand;
 mod fmt;
+mod golden;
 mod robustness;
 mod sim;
 mod spinnaker;
