@@ -3,7 +3,6 @@
 //! diagnostics at the declarations they concern, and writes the artifacts
 //! so that a failed build never leaves a half-written directory.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
@@ -295,52 +294,8 @@ fn diagnostic(net: &Network, e: &BuildError) -> Diagnostic {
     }
 }
 
-/// Writes the artifacts to `dir` all at once: into a sibling temporary
-/// directory first, which then replaces `dir`. A failure leaves any
-/// earlier `dir` as it was.
+/// Writes the artifacts to `dir` all at once (see [`crate::outdir`]): a
+/// failure leaves any earlier `dir` as it was.
 pub fn write(dir: &Path, art: &Artifacts) -> std::io::Result<()> {
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "build".into());
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)?;
-    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let written = (|| {
-        let mut dirs: BTreeMap<PathBuf, ()> = BTreeMap::new();
-        for (rel, bytes) in &art.files {
-            let path = tmp.join(rel);
-            if let Some(d) = path.parent() {
-                if dirs.insert(d.to_path_buf(), ()).is_none() {
-                    std::fs::create_dir_all(d)?;
-                }
-            }
-            std::fs::write(&path, bytes)?;
-        }
-        Ok::<(), std::io::Error>(())
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    let had_old = dir.exists();
-    if had_old {
-        std::fs::rename(dir, &old)?;
-    }
-    if let Err(e) = std::fs::rename(&tmp, dir) {
-        if had_old {
-            let _ = std::fs::rename(&old, dir);
-        }
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    if had_old {
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    Ok(())
+    crate::outdir::write_dir(dir, art.files.iter().map(|(n, b)| (n, b)))
 }

@@ -12,5 +12,6 @@ pub mod driver;
 pub mod fmt;
 pub mod front;
 pub mod golden;
+pub mod outdir;
 pub mod passes;
 pub mod sim_out;

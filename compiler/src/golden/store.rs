@@ -6,63 +6,12 @@
 //! directories live in the system's temporary directory and are removed
 //! when dropped.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::manifest::GOLDEN_SUFFIX;
 
-/// Writes `files` (relative paths with `/`) as the directory `dir`,
-/// replacing whatever was there, all at once.
-pub fn write_dir(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> std::io::Result<()> {
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "golden".into());
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)?;
-    let pid = std::process::id();
-    let tmp = parent.join(format!(".{name}.partial-{pid}"));
-    let old = parent.join(format!(".{name}.old-{pid}"));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let _ = std::fs::remove_dir_all(&old);
-    let written = (|| {
-        std::fs::create_dir_all(&tmp)?;
-        for (rel, bytes) in files {
-            let path = tmp.join(rel);
-            if let Some(d) = path.parent() {
-                std::fs::create_dir_all(d)?;
-            }
-            std::fs::write(&path, bytes)?;
-        }
-        Ok::<(), std::io::Error>(())
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    let had_old = dir.exists();
-    if had_old {
-        if let Err(e) = std::fs::rename(dir, &old) {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(e);
-        }
-    }
-    if let Err(e) = std::fs::rename(&tmp, dir) {
-        if had_old {
-            let _ = std::fs::rename(&old, dir);
-        }
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    if had_old {
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    Ok(())
-}
+pub use crate::outdir::write_dir;
 
 /// The case directories in a manifest's golden directory `root` that no
 /// case of `names` owns, sorted.
