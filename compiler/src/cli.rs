@@ -127,17 +127,8 @@ enum Command {
         /// Output directory; replaced as a whole, only when the build succeeds.
         #[arg(short = 'o', long = "out", value_name = "DIR")]
         out: PathBuf,
-        /// A machine preset (`spinn5`, `spinn5x3`, `spinnaker2`, ...) or a
-        /// machine file (`.toml`) with dead chips, cores and links.
-        #[arg(long, default_value = "spinn5")]
-        machine: String,
-        /// Largest number of neurons on one core (default 256).
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-        neurons_per_core: Option<u32>,
-        /// Bits of the sender's step in every key (0 to 8), so that cores
-        /// place late packets in the right ring-buffer slot.
-        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=8))]
-        colour_bits: u8,
+        #[command(flatten)]
+        spinnaker: SpinnakerArgs,
         /// Override a network parameter: --set n=40000 (repeatable).
         #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
         set: Vec<Override>,
@@ -160,16 +151,8 @@ enum Command {
         /// Biological time to run, with a unit.
         #[arg(long, default_value = "100 ms")]
         duration: String,
-        /// A machine preset or a machine file, as for `build`.
-        #[arg(long, default_value = "spinn5")]
-        machine: String,
-        /// Largest number of neurons on one core (default 256).
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-        neurons_per_core: Option<u32>,
-        /// Bits of the sender's step in every key (0 to 8), so that cores
-        /// place late packets in the right ring-buffer slot.
-        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=8))]
-        colour_bits: u8,
+        #[command(flatten)]
+        spinnaker: SpinnakerArgs,
         /// Override a network parameter: --set n=40000 (repeatable).
         #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
         set: Vec<Override>,
@@ -219,6 +202,32 @@ enum PrecisionArg {
     F32,
     /// Signed 16.15 fixed point.
     S1615,
+}
+
+/// How to map onto SpiNNaker (`build` and `verify`).
+#[derive(Clone, Debug, clap::Args)]
+struct SpinnakerArgs {
+    /// A machine preset (`spinn5`, `spinn5x3`, `spinnaker2`, ...) or a
+    /// machine file (`.toml`) with dead chips, cores and links.
+    #[arg(long, default_value = "spinn5")]
+    machine: String,
+    /// Largest number of neurons on one core (default 256).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    neurons_per_core: Option<u32>,
+    /// Bits of the sender's step in every key (0 to 8), so that cores
+    /// place late packets in the right ring-buffer slot.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=8))]
+    colour_bits: u8,
+}
+
+impl SpinnakerArgs {
+    fn request(&self) -> crate::build_spinnaker::SpinnakerRequest {
+        crate::build_spinnaker::SpinnakerRequest {
+            machine: crate::build_spinnaker::MachineSource::parse(&self.machine),
+            neurons_per_core: self.neurons_per_core,
+            colour_bits: self.colour_bits,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -479,17 +488,11 @@ pub fn run(
             file,
             target: TargetArg::Spinnaker,
             out: dir,
-            machine,
-            neurons_per_core,
-            colour_bits,
+            spinnaker,
             set,
             threads,
         } => {
-            let req = crate::build_spinnaker::SpinnakerRequest {
-                machine: crate::build_spinnaker::MachineSource::parse(&machine),
-                neurons_per_core,
-                colour_bits,
-            };
+            let req = spinnaker.request();
             let (c, art, secs) = match run_stage(&mut out, &file, &set, threads, |net| {
                 crate::build_spinnaker::build(net, &req)
             }) {
@@ -521,9 +524,7 @@ pub fn run(
             file,
             target: TargetArg::Spinnaker,
             duration,
-            machine,
-            neurons_per_core,
-            colour_bits,
+            spinnaker,
             set,
             threads,
         } => {
@@ -534,11 +535,7 @@ pub fn run(
                     return EXIT_USAGE;
                 }
             };
-            let req = crate::build_spinnaker::SpinnakerRequest {
-                machine: crate::build_spinnaker::MachineSource::parse(&machine),
-                neurons_per_core,
-                colour_bits,
-            };
+            let req = spinnaker.request();
             let (c, v, secs) = match run_stage(&mut out, &file, &set, threads, |net| {
                 crate::build_spinnaker::verify(net, &req, duration)
             }) {
