@@ -185,27 +185,30 @@ pub(crate) fn compare_content(
     }
     match (std::str::from_utf8(a), std::str::from_utf8(b)) {
         (Ok(x), Ok(y)) => text_difference(rel, x, y, out),
-        _ => {
-            let at = a
-                .iter()
-                .zip(b)
-                .position(|(x, y)| x != y)
-                .unwrap_or(a.len().min(b.len()));
-            out.push(
-                Difference::new(
-                    rel,
-                    "",
-                    Kind::ContentDiffers,
-                    format!("{} bytes", a.len()),
-                    format!("{} bytes", b.len()),
-                )
-                .with_detail(format!("first difference at byte {at}")),
-            );
-        }
+        _ => bytes_difference(rel, a, b, out),
     }
 }
 
 /// The first line that differs, and the line counts.
+/// Two binary files that differ: their sizes and the first differing byte.
+pub(crate) fn bytes_difference(rel: &str, a: &[u8], b: &[u8], out: &mut Vec<Difference>) {
+    let at = a
+        .iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
+    out.push(
+        Difference::new(
+            rel,
+            "",
+            Kind::ContentDiffers,
+            format!("{} bytes", a.len()),
+            format!("{} bytes", b.len()),
+        )
+        .with_detail(format!("first difference at byte {at}")),
+    );
+}
+
 pub(crate) fn text_difference(rel: &str, a: &str, b: &str, out: &mut Vec<Difference>) {
     let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
     let at = la

@@ -36,7 +36,7 @@
 
 pub mod command;
 pub mod cores;
-mod files;
+pub(crate) mod files;
 pub mod placements;
 pub mod render;
 pub mod report;

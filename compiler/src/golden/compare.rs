@@ -152,23 +152,7 @@ fn compare_file(
     }
     match (std::str::from_utf8(&x), std::str::from_utf8(&y)) {
         (Ok(s), Ok(t)) => line_differences(rel, s, t, out),
-        _ => {
-            let at = x
-                .iter()
-                .zip(&y)
-                .position(|(p, q)| p != q)
-                .unwrap_or(x.len().min(y.len()));
-            out.push(
-                Difference::new(
-                    rel,
-                    "",
-                    Kind::ContentDiffers,
-                    format!("{} bytes", x.len()),
-                    format!("{} bytes", y.len()),
-                )
-                .with_detail(format!("first difference at byte {at}")),
-            );
-        }
+        _ => crate::diff::files::bytes_difference(rel, &x, &y, out),
     }
     Ok(())
 }
