@@ -9,6 +9,8 @@
 //! the structures ([`tree`]) and the timing analysis ([`timing`]) are pure
 //! functions of it.
 
+pub mod netlist;
 pub mod tech;
 pub mod timing;
 pub mod tree;
+pub mod write;
