@@ -89,7 +89,7 @@ pub fn write_outputs(dir: &Path, net: &Network, run: &Output) -> std::io::Result
             "{},{},{}",
             names[s.population as usize],
             s.neuron,
-            format_number((s.step + 1) as f64 * h)
+            step_end(s.step, h)
         );
     }
     write_atomically(&dir.join("spikes.csv"), &csv)?;
