@@ -26,7 +26,7 @@ pub fn print_network(valid: &ValidNetwork<'_>) -> String {
     let _ = writeln!(o, "  seed {}", net.seed);
     for p in &net.params {
         let tag = if p.overridden {
-            "  # set on the command line"
+            "  # overridden (--set, or a test case's set)"
         } else {
             ""
         };

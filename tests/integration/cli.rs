@@ -36,7 +36,7 @@ fn set_overrides_a_parameter_with_units_checked() {
     let (code, out, err) = run(&["ir", "dsl-examples/cuba.snn", "--set", "n=400"]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("param n = 400  # set on the command line"),
+        out.contains("param n = 400  # overridden (--set, or a test case's set)"),
         "{out}"
     );
     assert!(out.contains("population E: cuba_lif[320]"), "{out}");
