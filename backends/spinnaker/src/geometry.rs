@@ -156,6 +156,19 @@ impl Route {
     }
 }
 
+/// As `routing_tables.txt` writes a route: links (E NE N W SW S), then
+/// processors `p<n>`; `drop` for none.
+impl std::fmt::Display for Route {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_empty() {
+            return f.write_str("drop");
+        }
+        let links = self.links().map(|d| d.short_name().to_string());
+        let cores = self.cores().map(|p| format!("p{p}"));
+        f.write_str(&links.chain(cores).collect::<Vec<_>>().join(" "))
+    }
+}
+
 /// The multicast tree of one source (one outgoing key range): for every chip
 /// the packets visit, the link they arrive on (`None` on the source chip,
 /// where they come from a local core) and where the router sends them.

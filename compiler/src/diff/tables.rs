@@ -33,26 +33,9 @@ pub fn chip_of_path(rel: &str) -> Option<(u16, u16)> {
     Some((x.parse().ok()?, y.parse().ok()?))
 }
 
-/// A route as `routing_tables.txt` writes it: links E NE N W SW S, then
-/// processors `p<n>`; `drop` for none.
+/// A route as `routing_tables.txt` writes it (see `Route`'s `Display`).
 pub fn route_text(route: Route) -> String {
-    if route.is_empty() {
-        return "drop".to_string();
-    }
-    let links = route.links().map(|d| link_name(d).to_string());
-    let cores = route.cores().map(|p| format!("p{p}"));
-    links.chain(cores).collect::<Vec<_>>().join(" ")
-}
-
-fn link_name(d: Direction) -> &'static str {
-    match d {
-        Direction::East => "E",
-        Direction::NorthEast => "NE",
-        Direction::North => "N",
-        Direction::West => "W",
-        Direction::SouthWest => "SW",
-        Direction::South => "S",
-    }
+    route.to_string()
 }
 
 fn parse_route(tokens: &[&str]) -> Option<Route> {

@@ -14,6 +14,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::diff::files::presence;
 use crate::diff::{compare_dirs, report, spikes, BuildDir, DiffError, Difference, Kind, Options};
 
 /// The section of the SpiNNaker build.
@@ -109,22 +110,6 @@ fn compare_spikes(
             out.extend(diffs.into_iter().map(|d| prefixed("sim/", d)));
         }
         (ta, tb) => out.push(report::malformed(SPIKES, ta.err(), tb.err())),
-    }
-}
-
-/// A file only one side has.
-fn presence(rel: &str, a: Option<&[u8]>, b: Option<&[u8]>, out: &mut Vec<Difference>) {
-    let size = |x: &[u8]| Value::from(format!("{} bytes", x.len()));
-    match (a, b) {
-        (Some(x), None) => out.push(Difference::new(
-            rel,
-            "",
-            Kind::Removed,
-            size(x),
-            Value::Null,
-        )),
-        (None, Some(y)) => out.push(Difference::new(rel, "", Kind::Added, Value::Null, size(y))),
-        _ => {}
     }
 }
 

@@ -50,11 +50,10 @@ impl std::fmt::Display for Mismatch {
         write!(
             f,
             "key 0x{:08x}: sent to {} {how}, but to ",
-            self.key,
-            super::write::route_text(self.expected)
+            self.key, self.expected
         )?;
         match self.found {
-            Some(route) => write!(f, "{} after compression", super::write::route_text(route)),
+            Some(route) => write!(f, "{route} after compression"),
             None => f.write_str("default routing after compression"),
         }
     }

@@ -40,23 +40,11 @@ pub fn write_text(tables: &[RoutingTable]) -> String {
             let _ = writeln!(
                 out,
                 "0x{:08x} 0x{:08x} -> {}",
-                e.key_mask.key,
-                e.key_mask.mask,
-                route_text(e.route)
+                e.key_mask.key, e.key_mask.mask, e.route
             );
         }
     }
     out
-}
-
-/// A route as the text format writes it.
-pub(crate) fn route_text(route: Route) -> String {
-    if route.is_empty() {
-        return "drop".to_string();
-    }
-    let links = route.links().map(|d| d.short_name().to_string());
-    let cores = route.cores().map(|p| format!("p{p}"));
-    links.chain(cores).collect::<Vec<_>>().join(" ")
 }
 
 /// One table as SpiNNaker1 router entries. Fails on a route to a processor

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::sample::sample;
 use super::streams::{stream, Purpose};
-use spikec_ir::eval::{eval, Leaves, NeuronLeaves, NoLeaves, Precision};
+use spikec_ir::eval::{eval, per_neuron, Leaves, NoLeaves};
 use spikec_ir::expanded::{PerNeuron, PopulationValues};
 use spikec_ir::expr::{ExprArena, ExprKind};
 use spikec_ir::model::{Model, ParamType};
@@ -123,35 +123,11 @@ fn initial_value(
 ) -> PerNeuron {
     let uses_varying = |p: &PerNeuron| matches!(p, PerNeuron::Values(_));
     if !params.iter().any(uses_varying) {
-        return PerNeuron::Const(eval(
-            &model.exprs,
-            init,
-            &NeuronLeaves {
-                model,
-                params,
-                neuron: 0,
-                states: &[],
-                time: 0.0,
-                precision: Precision::F64,
-            },
-        ));
+        return PerNeuron::Const(per_neuron(model, params, init, 0));
     }
     let values: Vec<f64> = (0..n)
         .into_par_iter()
-        .map(|i| {
-            eval(
-                &model.exprs,
-                init,
-                &NeuronLeaves {
-                    model,
-                    params,
-                    neuron: i,
-                    states: &[],
-                    time: 0.0,
-                    precision: Precision::F64,
-                },
-            )
-        })
+        .map(|i| per_neuron(model, params, init, i))
         .collect();
     if values.windows(2).all(|w| w[0].to_bits() == w[1].to_bits()) {
         PerNeuron::Const(values.first().copied().unwrap_or(f64::NAN))
