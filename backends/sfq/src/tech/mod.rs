@@ -377,6 +377,13 @@ impl Technology {
         &self.neuron
     }
 
+    /// The neuron cell's inhibitory input pin, if the library has one: a
+    /// pulse there cancels one stored fluxon. Without it, negative weights
+    /// cannot be realised.
+    pub fn inhibitory_input(&self) -> Option<&str> {
+        self.cell(CellKind::Neuron).pins.inputs.get(1).map(String::as_str)
+    }
+
     /// The die limits.
     pub fn chip(&self) -> &ChipLimits {
         &self.chip

@@ -329,9 +329,10 @@ impl Checker<'_> {
     }
 
     /// Each kind has a fixed shape, so lowering can rely on it: the
-    /// neuron's bias pins are threshold then leak.
+    /// neuron's bias pins are threshold then leak, and its optional second
+    /// input is inhibitory.
     fn pins(&self, kind: CellKind, line: usize, cell: &Cell) -> Result<(), TechError> {
-        let wanted: [usize; 4] = match kind {
+        let mut wanted: [usize; 4] = match kind {
             CellKind::Jtl | CellKind::DcSfq | CellKind::SfqDc => [1, 0, 1, 0],
             CellKind::Split => [1, 0, 2, 0],
             CellKind::Merge => [2, 0, 1, 0],
@@ -341,6 +342,9 @@ impl Checker<'_> {
             CellKind::Neuron => [1, 0, 1, 2],
         };
         let p = &cell.pins;
+        if kind == CellKind::Neuron && p.inputs.len() == 2 {
+            wanted[0] = 2;
+        }
         let found = [
             p.inputs.len(),
             p.clocks.len(),

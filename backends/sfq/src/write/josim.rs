@@ -259,7 +259,12 @@ fn emit(
         let pins = &cell.pins;
         for pin in pins.inputs.iter().chain(&pins.clocks).chain(&pins.outputs) {
             line.push(' ');
-            line.push_str(&nodes[inst.connections[pin].as_str()]);
+            // An open input (a neuron's unused inhibitory one) is grounded:
+            // no pulse can arrive there.
+            match inst.connections.get(pin) {
+                Some(net) => line.push_str(&nodes[net.as_str()]),
+                None => line.push('0'),
+            }
         }
         for pin in &pins.biases {
             let node = deck.node();

@@ -100,7 +100,7 @@ fn verilog_puts_children_first_and_biases_in_attributes() {
     assert!(pop.contains(
         "  (* lkbias_ua = \"150\" *)\n\
          \x20 (* thbias_ua = \"140\" *)\n\
-         \x20 NEURON neu0 (.a(s0), .q(y));\n\
+         \x20 NEURON neu0 (.a(s0), .ainh(), .q(y));\n\
          \x20 (* wbias_ua = \"131.5\" *)\n\
          \x20 SYNAPSE syn0 (.a(x), .q(s0));\n"
     ));
@@ -230,7 +230,7 @@ fn josim_deck_has_each_subckt_once_and_balanced_bias() {
         6,
         "3 bias lines, comment and source"
     );
-    assert!(deck.contains("X1 NEURON n3 n2 n4 n5\n"), "{deck}");
+    assert!(deck.contains("X1 NEURON n3 0 n2 n4 n5\n"), "{deck}");
     assert!(deck.contains("IBIAS1 0 n4 pwl(0 0 5p 140u)\n"), "{deck}");
     assert!(
         deck.contains("IIN1 0 n1 pwl(0 0 100p 0 103p 600u 105p 0 120.5p 0 123.5p 600u 125.5p 0)\n")
@@ -296,32 +296,32 @@ fn report_totals_are_hand_sums_of_the_cell_figures() {
     assert!((rep.total.bias_ua - 4.0 * 945.0).abs() < 1e-9);
 
     // Programmable biases are the instances' own, not the nominal ones:
-    // SYNAPSE 5 JJs, 525 + 131.5 µA; NEURON 8 JJs, 700 + 140 + 150 µA.
+    // SYNAPSE 5 JJs, 525 + 131.5 µA; NEURON 10 JJs, 875 + 140 + 150 µA.
     let rep = report(&tech, &population(&tech));
-    assert_eq!(rep.total.jjs, 13);
-    assert!((rep.total.bias_ua - 1646.5).abs() < 1e-9);
-    assert!((rep.total.power_uw - 1646.5 * 2.5 / 1000.0).abs() < 1e-9);
-    assert!((rep.total.area_um2 - 6300.0).abs() < 1e-9);
+    assert_eq!(rep.total.jjs, 15);
+    assert!((rep.total.bias_ua - 1821.5).abs() < 1e-9);
+    assert!((rep.total.power_uw - 1821.5 * 2.5 / 1000.0).abs() < 1e-9);
+    assert!((rep.total.area_um2 - 7000.0).abs() < 1e-9);
     assert_eq!(
         rep.to_text(),
         "SFQ resources: top `pop`, technology `mitll-sfq5ee-rsfq`\n\
          \n\
          module pop (x1, own cells once)\n\
          \x20 cells      2 (synapse 1, neuron 1)\n\
-         \x20 junctions  13\n\
-         \x20 bias       1646.5 uA\n\
-         \x20 power      4.116 uW\n\
-         \x20 area       6300 um2\n\
+         \x20 junctions  15\n\
+         \x20 bias       1821.5 uA\n\
+         \x20 power      4.554 uW\n\
+         \x20 area       7000 um2\n\
          \n\
          total (flattened)\n\
          \x20 cells      2 (synapse 1, neuron 1)\n\
-         \x20 junctions  13\n\
-         \x20 bias       1646.5 uA\n\
-         \x20 power      4.116 uW\n\
-         \x20 area       6300 um2\n"
+         \x20 junctions  15\n\
+         \x20 bias       1821.5 uA\n\
+         \x20 power      4.554 uW\n\
+         \x20 area       7000 um2\n"
     );
     let json: serde_json::Value = serde_json::from_str(&rep.to_json()).unwrap();
-    assert_eq!(json["total"]["jjs"], 13);
+    assert_eq!(json["total"]["jjs"], 15);
     assert_eq!(json["total"]["cells_by_kind"]["neuron"], 1);
     assert_eq!(json["modules"][0]["instantiations"], 1);
 }

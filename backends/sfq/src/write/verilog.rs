@@ -56,7 +56,10 @@ fn write_module(out: &mut String, tech: &Technology, netlist: &ValidNetlist, ind
         let pins = &cell.pins;
         let signal = pins.inputs.iter().chain(&pins.clocks).chain(&pins.outputs);
         let conns: Vec<String> = signal
-            .map(|pin| format!(".{pin}({})", inst.connections[pin]))
+            .map(|pin| {
+                let net = inst.connections.get(pin).map_or("", String::as_str);
+                format!(".{pin}({net})")
+            })
             .collect();
         let _ = writeln!(
             out,
