@@ -12,6 +12,8 @@ use crate::driver::{
     compile_file, expand_network, simulate_with_progress, Compilation, Override, SimRun,
 };
 use crate::fmt;
+
+mod sfq;
 use spikec_ir::{print_network, validate};
 
 /// Exit code: success.
@@ -116,7 +118,7 @@ enum Command {
     },
     /// Build hardware configurations for a target.
     #[command(
-        after_help = "Examples:\n  spikec build dsl-examples/cuba.snn --target spinnaker -o build/\n  spikec build net.snn --target spinnaker --machine spinn5x3 -o build/\n  spikec build net.snn --target spinnaker --machine my-board.toml -o build/"
+        after_help = "Examples:\n  spikec build dsl-examples/cuba.snn --target spinnaker -o build/\n  spikec build net.snn --target spinnaker --machine spinn5x3 -o build/\n  spikec build net.snn --target spinnaker --machine my-board.toml -o build/\n  spikec build dsl-examples/xor_sfq.snn --target sfq -o build-sfq/\n  spikec build net.snn --target sfq --tech my-process.toml --chip jj=6000,pins=40 -o build-sfq/"
     )]
     Build {
         /// The .snn file.
@@ -129,6 +131,8 @@ enum Command {
         out: PathBuf,
         #[command(flatten)]
         spinnaker: SpinnakerArgs,
+        #[command(flatten)]
+        sfq: SfqArgs,
         /// Override a network parameter: --set n=40000 (repeatable).
         #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
         set: Vec<Override>,
@@ -140,7 +144,7 @@ enum Command {
     /// Build for a target, run what was built, and compare its spikes with
     /// the simulator's (exit 0 when they are identical, 1 when not).
     #[command(
-        after_help = "Example:\n  spikec verify dsl-examples/cuba.snn --target spinnaker --duration 100ms"
+        after_help = "Examples:\n  spikec verify dsl-examples/cuba.snn --target spinnaker --duration 100ms\n  spikec verify dsl-examples/xor_sfq.snn --target sfq --duration 200ns --case 'a=0,b=0 -> low' --case 'a=1,b=0 -> high' --case 'a=0,b=1 -> high' --case 'a=1,b=1 -> low'"
     )]
     Verify {
         /// The .snn file.
@@ -153,6 +157,13 @@ enum Command {
         duration: String,
         #[command(flatten)]
         spinnaker: SpinnakerArgs,
+        #[command(flatten)]
+        sfq: SfqArgs,
+        /// SFQ: a case to run, with parameter values and the expected
+        /// output: --case 'a=1,b=0 -> high' (repeatable). Prints each
+        /// case's output rate, the classification and its margin.
+        #[arg(long = "case", value_name = "SETS -> high|low")]
+        cases: Vec<String>,
         /// Override a network parameter: --set n=40000 (repeatable).
         #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_override)]
         set: Vec<Override>,
@@ -220,6 +231,21 @@ struct SpinnakerArgs {
     colour_bits: u8,
 }
 
+/// Options of `--target sfq`.
+#[derive(clap::Args, Debug, Clone)]
+struct SfqArgs {
+    /// A technology file (TOML) instead of the embedded MIT LL SFQ5ee one.
+    #[arg(long, value_name = "FILE")]
+    tech: Option<PathBuf>,
+    /// Chip budget, overriding the technology's die:
+    /// `jj=6000,area=25mm2,pins=40,bias=1000mA` (any subset).
+    #[arg(long, value_name = "LIMITS")]
+    chip: Option<String>,
+    /// How much of the spike sources' activity the JoSIM deck replays.
+    #[arg(long, value_name = "TIME", default_value = "10 ns")]
+    deck_duration: String,
+}
+
 impl SpinnakerArgs {
     fn request(&self) -> crate::build_spinnaker::SpinnakerRequest {
         crate::build_spinnaker::SpinnakerRequest {
@@ -234,6 +260,8 @@ impl SpinnakerArgs {
 enum TargetArg {
     /// SpiNNaker core maps: placements, routing tables, per-core data.
     Spinnaker,
+    /// SFQ cell netlists: netlist.json, Verilog, a JoSIM deck, reports.
+    Sfq,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -486,11 +514,21 @@ pub fn run(
         }
         Command::Build {
             file,
+            target: TargetArg::Sfq,
+            out: dir,
+            sfq: args,
+            set,
+            threads,
+            ..
+        } => sfq::build(&mut out, &file, &dir, &args, &set, threads),
+        Command::Build {
+            file,
             target: TargetArg::Spinnaker,
             out: dir,
             spinnaker,
             set,
             threads,
+            ..
         } => {
             let req = spinnaker.request();
             let (c, art, secs) = match run_stage(&mut out, &file, &set, threads, |net| {
@@ -522,11 +560,22 @@ pub fn run(
         }
         Command::Verify {
             file,
+            target: TargetArg::Sfq,
+            duration,
+            sfq: args,
+            cases,
+            set,
+            threads,
+            ..
+        } => sfq::verify(&mut out, &file, &duration, &args, &cases, &set, threads),
+        Command::Verify {
+            file,
             target: TargetArg::Spinnaker,
             duration,
             spinnaker,
             set,
             threads,
+            ..
         } => {
             let duration = match crate::sim_out::parse_duration(&duration) {
                 Ok(d) => d,

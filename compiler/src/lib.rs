@@ -4,6 +4,7 @@
 //! (`diag`), the driver that runs the pipeline (`driver`), the formatter
 //! (`fmt`) and the command line (`cli`). The IR lives in `spikec-ir`.
 
+pub mod build_sfq;
 pub mod build_spinnaker;
 pub mod cli;
 pub mod diag;

@@ -2,12 +2,13 @@
 //! code it must produce in its first line (`# expect: E0020`), optionally
 //! command-line arguments (`# args: --set n=3`; `--target spinnaker
 //! [--machine M]` also builds for SpiNNaker, with a machine file relative to
-//! the case). The rendered diagnostics are golden files; every code in the
+//! the case; `--target sfq [--tech FILE] [--chip LIMITS]` for SFQ). The rendered diagnostics are golden files; every code in the
 //! registry must be covered.
 
 use std::collections::BTreeSet;
 
-use crate::support::{compile_rel, rel, rendered, snn_files};
+use crate::support::{compile_rel, rel, rendered, root, snn_files, CwdGuard};
+use spikec::build_sfq::SfqRequest;
 use spikec::build_spinnaker::{build, warnings, MachineSource, SpinnakerRequest};
 use spikec::diag::CODES;
 use spikec::driver::Override;
@@ -19,6 +20,8 @@ struct Case {
     path: std::path::PathBuf,
     /// `--target spinnaker`: the machine to build for.
     spinnaker: Option<MachineSource>,
+    /// `--target sfq`: the request.
+    sfq: Option<SfqRequest>,
 }
 
 fn cases() -> Vec<Case> {
@@ -30,6 +33,7 @@ fn cases() -> Vec<Case> {
             let mut overrides = Vec::new();
             let mut target = false;
             let mut machine = MachineSource::Preset("spinn5".into());
+            let mut sfq: Option<SfqRequest> = None;
             for line in text.lines().take(3) {
                 if let Some(c) = line.strip_prefix("# expect:") {
                     expect = Some(c.trim().to_string());
@@ -37,7 +41,21 @@ fn cases() -> Vec<Case> {
                 if let Some(a) = line.strip_prefix("# args:") {
                     let words: Vec<&str> = a.split_whitespace().collect();
                     target |= words.windows(2).any(|w| w == ["--target", "spinnaker"]);
+                    if words.windows(2).any(|w| w == ["--target", "sfq"]) {
+                        sfq = Some(SfqRequest::default());
+                    }
                     for w in words.windows(2) {
+                        if let Some(req) = sfq.as_mut() {
+                            match w[0] {
+                                // Relative to the root, where the build runs,
+                                // so the message names it the same anywhere.
+                                "--tech" => {
+                                    req.tech = Some(rel(&path).parent().unwrap().join(w[1]))
+                                }
+                                "--chip" => req.chip = Some(w[1].to_string()),
+                                _ => {}
+                            }
+                        }
                         if w[0] == "--machine" {
                             machine = match MachineSource::parse(w[1]) {
                                 MachineSource::File(f) => {
@@ -64,6 +82,7 @@ fn cases() -> Vec<Case> {
                 overrides,
                 path,
                 spinnaker: target.then_some(machine),
+                sfq,
             }
         })
         .collect()
@@ -79,9 +98,16 @@ fn corpus_reports_expected_codes_golden() {
         // Programs that compile go on to the shared middle end, whose
         // errors (E0052) are diagnostics like any other.
         if let Some(net) = &c.network {
-            let result = match &case.spinnaker {
+            let result = match (&case.spinnaker, &case.sfq) {
+                (_, Some(req)) => {
+                    let _guard = CwdGuard::enter(&root());
+                    spikec::build_sfq::build(net, req).map(|art| {
+                        c.diagnostics
+                            .extend(spikec::build_sfq::warnings(net, &art.design))
+                    })
+                }
                 // The backend's errors name declarations in the source too.
-                Some(machine) => {
+                (Some(machine), None) => {
                     let req = SpinnakerRequest {
                         machine: machine.clone(),
                         neurons_per_core: None,
@@ -89,7 +115,7 @@ fn corpus_reports_expected_codes_golden() {
                     };
                     build(net, &req).map(|art| c.diagnostics.extend(warnings(net, &art)))
                 }
-                None => spikec::driver::expand_network(net).map(|_| ()),
+                (None, None) => spikec::driver::expand_network(net).map(|_| ()),
             };
             if let Err(diags) = result {
                 c.diagnostics.extend(diags);

@@ -11,6 +11,7 @@ mod expand;
 mod fmt;
 mod golden;
 mod robustness;
+mod sfq;
 mod sim;
 mod spinnaker;
 mod support;

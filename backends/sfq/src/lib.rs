@@ -9,7 +9,10 @@
 //! the structures ([`tree`]) and the timing analysis ([`timing`]) are pure
 //! functions of it.
 
+pub mod lower;
 pub mod netlist;
+pub mod partition;
+pub mod pulse;
 pub mod tech;
 pub mod timing;
 pub mod tree;

@@ -86,6 +86,10 @@ pub const CODES: &[CodeInfo] = &[
     code!("E0063", "invalid machine description"),
     code!("E0064", "delay too long for SpiNNaker ring buffers"),
     code!("E0065", "synaptic data does not fit a core's format"),
+    code!("E0066", "invalid SFQ technology file"),
+    code!("E0067", "model cannot be an SFQ neuron cell"),
+    code!("E0068", "negative weights without an inhibitory input"),
+    code!("E0069", "design does not fit the SFQ chips"),
     code!("W0001", "unused network parameter"),
     code!("W0002", "population is neither connected nor recorded"),
     code!("W0003", "delay shorter than the timestep"),
@@ -94,6 +98,9 @@ pub const CODES: &[CodeInfo] = &[
     code!("W0006", "unused model parameter"),
     code!("W0007", "neuron model never spikes"),
     code!("W0008", "weights lose precision on SpiNNaker"),
+    code!("W0009", "weights lose precision on SFQ"),
+    code!("W0010", "leak cannot be realised on SFQ"),
+    code!("W0011", "refractory period dropped on SFQ"),
 ];
 
 /// Finds a code (case-insensitive; `E42`, `e0042` and `0042` all work).

@@ -168,12 +168,62 @@ pub fn produce(case: &Case, scratch: &Path) -> Result<Current, ProduceError> {
                     }
                 }
             }
-            Target::Sfq => out
-                .notes
-                .push("target `sfq`: there is no SFQ backend yet; skipped".into()),
+            Target::Sfq => {
+                let req = crate::build_sfq::SfqRequest {
+                    deck_ms: crate::build_sfq::DEFAULT_DECK_MS,
+                    ..Default::default()
+                };
+                let art = crate::build_sfq::build(net, &req)
+                    .map_err(|d| failed("sfq build", &c.sources, &d))?;
+                for (rel, bytes) in &art.files {
+                    out.files.insert(format!("sfq/{rel}"), bytes.clone());
+                }
+                if case.verify {
+                    let v = crate::build_sfq::technology(&req)
+                        .and_then(|tech| {
+                            crate::build_sfq::verify::verify(net, &tech, case.duration_ms)
+                        })
+                        .map_err(|d| failed("sfq verify", &c.sources, &d))?;
+                    out.files
+                        .insert("sfq/verify.json".into(), sfq_verify_json(&v));
+                    for o in v.outputs.iter().filter(|o| !o.ok()) {
+                        out.errors.push(format!(
+                            "sfq verify: `{}` sends {} pulses in the circuit and {} spikes in \
+                             the simulator, beyond the tolerance of {:.0}",
+                            o.port, o.circuit, o.simulated, o.tolerance
+                        ));
+                    }
+                }
+            }
         }
     }
     Ok(out)
+}
+
+/// What the pulse-level simulator found, as pretty JSON with sorted keys.
+fn sfq_verify_json(v: &crate::build_sfq::verify::SfqVerification) -> Vec<u8> {
+    let outputs: Vec<serde_json::Value> = v
+        .outputs
+        .iter()
+        .map(|o| {
+            serde_json::json!({
+                "port": o.port,
+                "simulated": o.simulated,
+                "circuit": o.circuit,
+                "tolerance": o.tolerance,
+                "within": o.ok(),
+            })
+        })
+        .collect();
+    let value = serde_json::json!({
+        "duration_ns": v.duration_ns,
+        "outputs": outputs,
+        "merge_collisions": v.stats.merge_collisions,
+        "separation_losses": v.stats.separation_losses,
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text.into_bytes()
 }
 
 /// What the emulator ran, as pretty JSON with sorted keys.

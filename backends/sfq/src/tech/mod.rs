@@ -381,7 +381,11 @@ impl Technology {
     /// pulse there cancels one stored fluxon. Without it, negative weights
     /// cannot be realised.
     pub fn inhibitory_input(&self) -> Option<&str> {
-        self.cell(CellKind::Neuron).pins.inputs.get(1).map(String::as_str)
+        self.cell(CellKind::Neuron)
+            .pins
+            .inputs
+            .get(1)
+            .map(String::as_str)
     }
 
     /// The die limits.

@@ -10,6 +10,11 @@
 //! `[threshold_bias_min_ua, threshold_bias_max_ua]`, which bounds the
 //! thresholds a network can ask for.
 //!
+//! Inhibitory pulses enter the loop with the opposite circulation: each
+//! cancels one stored fluxon, and an empty loop stores them as negative
+//! fluxons until the threshold junction would switch backwards
+//! ([`NeuronModel::reverse_capacity`]).
+//!
 //! The leak is a second junction in the loop whose bias brings it close to
 //! its critical current, so that stored fluxons escape by thermal
 //! activation at a rate that rises steeply with the leak bias. That rate
@@ -77,6 +82,19 @@ impl NeuronModel {
             return None;
         }
         Some((low + high) / 2.0)
+    }
+
+    /// How many fluxons of the opposite sign (from inhibitory pulses) the
+    /// loop can hold at a threshold bias: the threshold junction carries
+    /// `I_th − k·ΔI`, and switches backwards once that reaches `−Ic`, so
+    /// the loop holds `⌈(Ic + I_th) / ΔI⌉ − 1`. A further inhibitory pulse
+    /// escapes.
+    pub fn reverse_capacity(&self, bias_ua: f64) -> u32 {
+        let k = ((self.threshold_junction_ic_ua + bias_ua.max(0.0))
+            / self.loop_current_per_pulse_ua)
+            .ceil()
+            - 1.0;
+        k.clamp(0.0, 1e6) as u32
     }
 
     /// The escape rate (per stored fluxon per ns) at a leak bias (µA).

@@ -5,7 +5,10 @@
 //! cell instance of the flattened design (JSIM order: label, subcircuit,
 //! nodes in the subcircuit's port order); a current source per
 //! programmable bias pin; a `pwl` current source per stimulated top input;
-//! a load resistor per top output; `.tran`, `.print` and `.end`.
+//! a load resistor per top output; `.tran`, `.print` (every top port's
+//! node voltage, and for each output the phase of the input junction of
+//! the cell driving it, whose 2π steps count the output pulses) and
+//! `.end`.
 //!
 //! Bias: each subcircuit carries its fixed bias as its own `IB` sources
 //! (ramped over 5 ps), so the deck adds only the programmable biases, which
@@ -93,6 +96,8 @@ struct Deck {
     biases: u32,
     instances: String,
     bias_sources: String,
+    /// The label and kind of the cell driving each node.
+    drivers: BTreeMap<String, (String, CellKind)>,
 }
 
 impl Deck {
@@ -156,6 +161,7 @@ pub fn josim(
         biases: 0,
         instances: String::new(),
         bias_sources: String::new(),
+        drivers: BTreeMap::new(),
     };
     let mut ports = BTreeMap::new();
     let mut port_lines = String::new();
@@ -227,10 +233,30 @@ pub fn josim(
     let stop = options.stop_ps.unwrap_or(last_ps + 200.0);
     let _ = writeln!(out, "\n.tran {}p {stop}p", options.step_ps);
     for port in &top.ports {
-        let _ = writeln!(out, ".print V({})", ports[&port.name]);
+        let node = &ports[&port.name];
+        let _ = writeln!(out, ".print V({node})");
+        // Each pulse out is a 2π step of the phase of the input junction of
+        // the cell that drives the output (JoSIM names a junction inside
+        // an instance `B1|X4`).
+        if port.direction == Direction::Output {
+            if let Some((label, kind)) = deck.drivers.get(node) {
+                if let Some(jj) = first_junction(&tech.cell(*kind).subcircuit) {
+                    let _ = writeln!(out, ".print PHASE {jj}|{label}");
+                }
+            }
+        }
     }
     out.push_str(".end\n");
     Ok(out)
+}
+
+/// The label of a subcircuit's first junction (`B1`).
+fn first_junction(subcircuit: &str) -> Option<&str> {
+    subcircuit
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with(['B', 'b']))
+        .and_then(|l| l.split_whitespace().next())
 }
 
 /// Writes module `index`'s cells and children, its ports on `ports`' nodes.
@@ -264,6 +290,12 @@ fn emit(
             match inst.connections.get(pin) {
                 Some(net) => line.push_str(&nodes[net.as_str()]),
                 None => line.push('0'),
+            }
+        }
+        for pin in &pins.outputs {
+            if let Some(net) = inst.connections.get(pin) {
+                let node = nodes[net.as_str()].clone();
+                deck.drivers.insert(node, (label.clone(), inst.kind));
             }
         }
         for pin in &pins.biases {

@@ -199,7 +199,15 @@ fn josim_deck_has_each_subckt_once_and_balanced_bias() {
     assert_eq!(deck.matches(".subckt").count(), 2);
     assert!(deck.contains(&format!("{}\n", tech.jj_model())));
     assert!(deck.contains("\n.tran 0.025p 200p\n"));
-    assert!(deck.ends_with(".print V(n6)\n.end\n"), "{deck}");
+    // Outputs: the node voltage and the phase of the driving cell's input
+    // junction (splitter X4 drives two outputs, X3 the third).
+    assert!(
+        deck.ends_with(
+            ".print V(n4)\n.print PHASE B1|X4\n.print V(n5)\n.print PHASE B1|X4\n\
+             .print V(n6)\n.print PHASE B1|X3\n.end\n"
+        ),
+        "{deck}"
+    );
     // The top net `mid` is one node shared by the merger's output and the
     // splitter's input.
     assert!(
