@@ -478,17 +478,20 @@ fn failures_name_their_cause() {
     let names: Vec<String> = xml_elements(&out).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["testsuites", "testsuite", "testcase", "error"]);
 
-    // sfq is named and skipped.
+    // A backend that refuses the network: its diagnostics, nothing blessed.
     write(
         &dir,
         "cuba.test.toml",
         "targets = [\"sfq\"]\nduration = \"5 ms\"\nset = { n = 400 }\n",
     );
     let (code, out, _) = test(&[&s(&m), "--bless"]);
-    assert_eq!(code, 0, "{out}");
-    assert!(out.contains("no SFQ backend yet; skipped"), "{out}");
-    assert!(dir.join("cuba.golden/default/ir.txt").is_file());
-    assert!(!dir.join("cuba.golden/default/spinnaker").exists());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("error: sfq build failed:"), "{out}");
+    assert!(out.contains("error[E0067]"), "{out}");
+    assert!(
+        !dir.join("cuba.golden").exists(),
+        "a failed case was blessed"
+    );
 }
 
 #[test]
