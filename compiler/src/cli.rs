@@ -244,6 +244,10 @@ struct SfqArgs {
     /// How much of the spike sources' activity the JoSIM deck replays.
     #[arg(long, value_name = "TIME", default_value = "10 ns")]
     deck_duration: String,
+    /// Clocked mode: latch every synapse's pulses in DFFs released one at
+    /// a time per clock period, so merger trees never collide (`--clock 50ps`).
+    #[arg(long, value_name = "PERIOD")]
+    clock: Option<String>,
 }
 
 impl SpinnakerArgs {

@@ -2,7 +2,8 @@
 //! code it must produce in its first line (`# expect: E0020`), optionally
 //! command-line arguments (`# args: --set n=3`; `--target spinnaker
 //! [--machine M]` also builds for SpiNNaker, with a machine file relative to
-//! the case; `--target sfq [--tech FILE] [--chip LIMITS]` for SFQ). The rendered diagnostics are golden files; every code in the
+//! the case; `--target sfq [--tech FILE] [--chip LIMITS] [--clock T]` for
+//! SFQ). The rendered diagnostics are golden files; every code in the
 //! registry must be covered.
 
 use std::collections::BTreeSet;
@@ -53,6 +54,11 @@ fn cases() -> Vec<Case> {
                                     req.tech = Some(rel(&path).parent().unwrap().join(w[1]))
                                 }
                                 "--chip" => req.chip = Some(w[1].to_string()),
+                                "--clock" => {
+                                    let ms =
+                                        spikec::sim_out::parse_duration(w[1]).expect("a period");
+                                    req.clock_ms = Some(ms);
+                                }
                                 _ => {}
                             }
                         }

@@ -8,13 +8,22 @@
 use std::collections::BTreeMap;
 
 use crate::support::{compile_ok, compile_rel, overrides, rendered, root, run, CwdGuard};
-use spikec::build_sfq::verify::{classify, input_rate, verify, SfqVerification};
+use spikec::build_sfq::verify::{classify, input_rate, verify, verify_clocked, SfqVerification};
 use spikec::build_sfq::{self, SfqArtifacts, SfqRequest};
 use spikec::driver::Override;
 use spikec_sfq::lower::PopulationCells;
 use spikec_sfq::tech::{CellKind, Technology};
 
 fn build_file(rel: &str, set: &[Override], chip: Option<&str>) -> SfqArtifacts {
+    build_clocked(rel, set, chip, None)
+}
+
+fn build_clocked(
+    rel: &str,
+    set: &[Override],
+    chip: Option<&str>,
+    clock_ms: Option<f64>,
+) -> SfqArtifacts {
     let c = compile_rel(std::path::Path::new(rel), set);
     let net = c
         .network
@@ -23,6 +32,7 @@ fn build_file(rel: &str, set: &[Override], chip: Option<&str>) -> SfqArtifacts {
     let req = SfqRequest {
         chip: chip.map(str::to_string),
         deck_ms: 2e-6,
+        clock_ms,
         ..SfqRequest::default()
     };
     let _guard = CwdGuard::enter(&root());
@@ -245,6 +255,43 @@ fn xor_classifies_all_four_cases_on_the_pulse_simulator() {
 }
 
 #[test]
+fn xor_in_clocked_mode_serialises_fan_in_and_still_classifies() {
+    let period_ms = 50e-9;
+    let a = build_clocked("dsl-examples/xor_sfq.snn", &[], None, Some(period_ms));
+    insta::assert_snapshot!("sfq_xor_clocked_report", file(&a, "report.txt"));
+    let clock = a.report.clock.as_ref().expect("clocked");
+    assert_eq!(clock.period_ps, 50.0);
+    assert!(clock.min_period_ps < 50.0);
+    // One DFF per synapse; the deck drives the clock port.
+    let dffs = a.report.total.cells_by_kind.get("dff").copied();
+    assert_eq!(dffs, a.report.total.cells_by_kind.get("synapse").copied());
+    assert!(
+        file(&a, "deck.cir").contains(": clk\nIIN"),
+        "the clock is driven"
+    );
+    let mut triples = Vec::new();
+    for (av, bv, high) in [
+        ("0", "0", false),
+        ("1", "0", true),
+        ("0", "1", true),
+        ("1", "1", false),
+    ] {
+        let c = compile_rel(
+            std::path::Path::new("dsl-examples/xor_sfq.snn"),
+            &overrides(&[("a", av), ("b", bv)]),
+        );
+        let net = c.network.as_ref().unwrap();
+        let v = verify_clocked(net, &Technology::default(), 200e-6, Some(period_ms)).unwrap();
+        assert!(v.ok(), "{:?}", v.outputs);
+        // Mergers never see two pulses at once in clocked mode.
+        assert_eq!(v.stats.merge_collisions, 0);
+        triples.push((high, v.ghz(v.outputs[0].circuit), 2.0));
+    }
+    let c = classify(&triples);
+    assert_eq!((c.correct, c.cases), (4, 4), "{c:?}");
+}
+
+#[test]
 fn sfq_ff_splits_over_chips_and_verifies() {
     let a = build_file("dsl-examples/sfq_ff.snn", &[], Some("jj=6000,pins=64"));
     let p = &a.partition;
@@ -268,7 +315,7 @@ const SOURCES: &str = "population S = SpikeSourcePoisson[8] { rate = 1 GHz }";
 
 fn lower(src: &str) -> Result<spikec_sfq::lower::Design, Vec<spikec::diag::Diagnostic>> {
     let net = compile_ok("t.snn", src, &[]);
-    build_sfq::lower(&net, &Technology::default())
+    build_sfq::lower(&net, &Technology::default(), None)
 }
 
 #[test]

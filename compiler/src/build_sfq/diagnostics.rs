@@ -95,6 +95,13 @@ pub(super) fn lower(net: &Network, e: &LowerError) -> Diagnostic {
                      default one does, or make the weights non-negative",
                 )
         }
+        LowerError::ClockTooFast { population, .. } => Diagnostic::error("E0070", e.to_string())
+            .primary(pop_span(net, *population), "this population's fan-in")
+            .help(
+                "in clocked mode a neuron's latched pulses are released one after another, a \
+                 merger separation apart, within one clock period: use a longer `--clock` \
+                 period, or give the neuron fewer synapses",
+            ),
         LowerError::Netlist(_) => {
             Diagnostic::error("E0000", format!("internal compiler error: {e}"))
                 .help("this is a bug in spikec; please report it with the .snn file")

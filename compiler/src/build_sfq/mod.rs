@@ -38,6 +38,8 @@ pub struct SfqRequest {
     pub chip: Option<String>,
     /// How much of the spike sources' activity the JoSIM deck drives, ms.
     pub deck_ms: f64,
+    /// Clocked mode with this period, ms; asynchronous without.
+    pub clock_ms: Option<f64>,
 }
 
 /// Everything a build produced.
@@ -59,8 +61,13 @@ pub fn technology(req: &SfqRequest) -> Result<Technology, Vec<Diagnostic>> {
     }
 }
 
-/// Lowers the network; errors are diagnostics.
-pub fn lower(net: &Network, tech: &Technology) -> Result<Design, Vec<Diagnostic>> {
+/// Lowers the network (clocked with a period of `clock_ms`); errors are
+/// diagnostics.
+pub fn lower(
+    net: &Network,
+    tech: &Technology,
+    clock_ms: Option<f64>,
+) -> Result<Design, Vec<Diagnostic>> {
     let valid = valid(net)?;
     let ex = expand_valid(&valid)?;
     let input = lower::Input {
@@ -68,7 +75,11 @@ pub fn lower(net: &Network, tech: &Technology) -> Result<Design, Vec<Diagnostic>
         expanded: &ex,
         tech,
     };
-    lower::lower(&input, &LowerOptions::default())
+    let options = LowerOptions {
+        clock_period_ps: clock_ms.map(ps),
+        ..LowerOptions::default()
+    };
+    lower::lower(&input, &options)
         .map_err(|errors| errors.iter().map(|e| diagnostics::lower(net, e)).collect())
 }
 
@@ -82,7 +93,7 @@ pub fn build(net: &Network, req: &SfqRequest) -> Result<SfqArtifacts, Vec<Diagno
         }
         None => base,
     };
-    let design = lower(net, &tech)?;
+    let design = lower(net, &tech, req.clock_ms)?;
     let offsets = offsets(net);
     let names: Vec<String> = net
         .populations
@@ -192,7 +203,7 @@ pub(crate) fn source_stimuli(
         .iter()
         .any(|p| matches!(p, PopulationCells::Source { .. }));
     if !has_sources || duration <= 0.0 {
-        return Ok(Vec::new());
+        return Ok(clock_stimulus(design, duration).into_iter().collect());
     }
     let (_, out) = simulate(
         &recording_all(net),
@@ -201,6 +212,7 @@ pub(crate) fn source_stimuli(
         Precision::F64,
     )?;
     let mut stimuli = stimuli_from(net, design, &out);
+    stimuli.extend(clock_stimulus(design, duration));
     // The deck's current pulses need a pulse width between them; closer
     // spikes would merge at the DC/SFQ converter anyway.
     let width = JosimOptions::default().pulse_rise_ps + JosimOptions::default().pulse_fall_ps;
@@ -208,6 +220,21 @@ pub(crate) fn source_stimuli(
         s.times_ps.dedup_by(|later, kept| *later - *kept < width);
     }
     Ok(stimuli)
+}
+
+/// The clock's pulses for `duration` ms in clocked mode: one a period,
+/// the first half a period in.
+pub(crate) fn clock_stimulus(design: &Design, duration: f64) -> Option<Stimulus> {
+    let clock = design.clock.as_ref()?;
+    let stop = ps(duration);
+    let times_ps: Vec<f64> = (0u64..)
+        .map(|n| (n as f64 + 0.5) * clock.period_ps)
+        .take_while(|&t| t < stop)
+        .collect();
+    Some(Stimulus {
+        port: clock.port.clone(),
+        times_ps,
+    })
 }
 
 /// The spike sources' spikes of a simulation as pulses on the design's

@@ -27,7 +27,7 @@ use spikec_sfq::lower::PopulationCells;
 use spikec_sfq::pulse::{self, PulseOptions, PulseStats};
 use spikec_sfq::tech::Technology;
 
-use super::{lower, offsets, ps, recording_all, stimuli_from};
+use super::{clock_stimulus, lower, offsets, ps, recording_all, stimuli_from};
 
 /// One monitored neuron's rates.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,14 +90,25 @@ pub fn verify(
     tech: &Technology,
     duration: f64,
 ) -> Result<SfqVerification, Vec<Diagnostic>> {
-    let design = lower(net, tech)?;
+    verify_clocked(net, tech, duration, None)
+}
+
+/// [`verify`], clocked with a period of `clock_ms` when given.
+pub fn verify_clocked(
+    net: &Network,
+    tech: &Technology,
+    duration: f64,
+    clock_ms: Option<f64>,
+) -> Result<SfqVerification, Vec<Diagnostic>> {
+    let design = lower(net, tech, clock_ms)?;
     let (_, out) = simulate(
         &recording_all(net),
         duration,
         spikec_sim::Engine::Interp,
         Precision::F64,
     )?;
-    let stimuli = stimuli_from(net, &design, &out);
+    let mut stimuli = stimuli_from(net, &design, &out);
+    stimuli.extend(clock_stimulus(&design, duration));
     let options = PulseOptions {
         seed: net.seed,
         stop_ps: ps(duration),

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::{run_stage, Out, SfqArgs, EXIT_INPUT, EXIT_OK, EXIT_USAGE};
 use crate::build_sfq::verify::{
-    classify, input_rate, parse_case, verify as verify_net, Case, SfqVerification,
+    classify, input_rate, parse_case, verify_clocked, Case, SfqVerification,
 };
 use crate::build_sfq::{self, SfqRequest};
 use crate::driver::{Compilation, Override};
@@ -21,10 +21,28 @@ fn request(out: &mut Out<'_>, args: &SfqArgs) -> Result<SfqRequest, i32> {
             return Err(EXIT_USAGE);
         }
     };
+    let clock_ms = match &args.clock {
+        None => None,
+        Some(text) => match crate::sim_out::parse_duration(text) {
+            Ok(d) if d > 0.0 => Some(d),
+            Ok(_) => {
+                let _ = writeln!(
+                    out.stderr,
+                    "error: --clock {text}: the period must be positive"
+                );
+                return Err(EXIT_USAGE);
+            }
+            Err(msg) => {
+                let _ = writeln!(out.stderr, "error: --clock {text}: {msg}");
+                return Err(EXIT_USAGE);
+            }
+        },
+    };
     Ok(SfqRequest {
         tech: args.tech.clone(),
         chip: args.chip.clone(),
         deck_ms,
+        clock_ms,
     })
 }
 
@@ -145,7 +163,7 @@ pub(super) fn verify(
         overrides.extend(case.overrides.iter().cloned());
         let (_, v, secs) = match run_stage(out, file, &overrides, threads, |net| {
             let tech = build_sfq::technology(&req)?;
-            verify_net(net, &tech, duration_ms)
+            verify_clocked(net, &tech, duration_ms, req.clock_ms)
         }) {
             Ok(r) => r,
             Err(code) => return code,

@@ -90,6 +90,7 @@ pub const CODES: &[CodeInfo] = &[
     code!("E0067", "model cannot be an SFQ neuron cell"),
     code!("E0068", "negative weights without an inhibitory input"),
     code!("E0069", "design does not fit the SFQ chips"),
+    code!("E0070", "SFQ clock too fast for a neuron's fan-in"),
     code!("W0001", "unused network parameter"),
     code!("W0002", "population is neither connected nor recorded"),
     code!("W0003", "delay shorter than the timestep"),

@@ -3,7 +3,9 @@
 //! tree and its monitor's SFQ/DC converter) and per spike source (its
 //! DC/SFQ converter and splitter tree), and one line per synapse.
 //!
-//! Block `g` is global neuron `g`, so lines keep the design's numbering.
+//! Block `g` is global neuron `g`, so lines keep the design's numbering; in
+//! clocked mode one more block holds the clock's converter and tree, with a
+//! line to every clocked neuron (each chip needs the clock once).
 //! Resources are counted from the netlist's own instances, with their
 //! programmable biases, so that chips add up to the report's totals.
 
@@ -95,9 +97,11 @@ pub fn blocks(
             }
         }
         for child in &module.submodules {
+            // The module's clock tree (`ckt`) goes with its first neuron.
             let i = ["mex", "minh", "fo"]
                 .iter()
-                .find_map(|prefix| number(&child.name, prefix));
+                .find_map(|prefix| number(&child.name, prefix))
+                .or((child.name == "ckt").then_some(0));
             if let Some(g) = i.map(|i| first + i).filter(|&g| g < total) {
                 load[g].add(tree(&child.module));
             }
@@ -106,7 +110,16 @@ pub fn blocks(
             external[first + i] += u32::from(n.monitor.is_some());
         }
     }
+    // In clocked mode the clock's converter and distribution tree are a
+    // block of their own, with a line to every neuron it clocks.
+    let mut clock = Load::default();
     let top = netlist.top_module();
+    for inst in top.instances.iter().filter(|i| i.name == "dcck") {
+        clock.add_cell(tech, inst.kind, inst.bias_ua.values().sum());
+    }
+    for child in top.submodules.iter().filter(|c| c.name == "fock") {
+        clock.add(tree(&child.module));
+    }
     for inst in &top.instances {
         let g = number(&inst.name, "dc").or_else(|| number(&inst.name, "do"));
         if let Some(g) = g.filter(|&g| g < total) {
@@ -123,7 +136,7 @@ pub fn blocks(
     }
 
     let labels = block_names(design, names, offsets);
-    let blocks = (0..total)
+    let mut blocks: Vec<Block> = (0..total)
         .map(|g| {
             let group = offsets
                 .partition_point(|&o| o as usize <= g)
@@ -138,7 +151,7 @@ pub fn blocks(
             }
         })
         .collect();
-    let lines = design
+    let mut lines: Vec<Line> = design
         .lines
         .iter()
         .map(|&(pre, post)| Line {
@@ -146,6 +159,31 @@ pub fn blocks(
             to: post as usize,
         })
         .collect();
+    if design.clock.is_some() {
+        let clocked: Vec<usize> = design
+            .populations
+            .iter()
+            .enumerate()
+            .flat_map(|(p, cells)| match cells {
+                PopulationCells::Neurons { neurons, .. } => neurons
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| n.fan_in.0 + n.fan_in.1 > 0)
+                    .map(|(i, _)| offsets[p] as usize + i)
+                    .collect(),
+                PopulationCells::Source { .. } => Vec::new(),
+            })
+            .collect();
+        lines.extend(clocked.into_iter().map(|g| Line { from: total, to: g }));
+        blocks.push(Block {
+            name: CLOCK_BLOCK.into(),
+            group: design.populations.len() as u32,
+            jjs: clock.jjs,
+            area_um2: clock.area_um2,
+            bias_ua: clock.bias_ua,
+            external_pins: 1,
+        });
+    }
     (blocks, lines)
 }
 
@@ -164,6 +202,9 @@ fn block_names(design: &Design, names: &[String], offsets: &[u32]) -> Vec<String
     out
 }
 
+/// The name of the clock's block.
+pub const CLOCK_BLOCK: &str = "clock";
+
 /// The block names, in block order.
 pub fn names(design: &Design, names: &[String]) -> Vec<String> {
     let mut offsets = vec![0u32];
@@ -174,5 +215,9 @@ pub fn names(design: &Design, names: &[String]) -> Vec<String> {
         };
         offsets.push(offsets.last().copied().unwrap_or(0) + n as u32);
     }
-    block_names(design, names, &offsets)
+    let mut out = block_names(design, names, &offsets);
+    if design.clock.is_some() {
+        out.push(CLOCK_BLOCK.into());
+    }
+    out
 }

@@ -11,12 +11,18 @@ use std::collections::BTreeMap;
 
 use super::neuron::{shape, CellNeuron, Shape};
 use super::weights::{self, Synapse, WeightLoss};
-use super::{Design, Input, LowerError, LowerOptions, LowerWarning, NeuronCell, PopulationCells};
+use super::{
+    Clock, Design, Input, LowerError, LowerOptions, LowerWarning, NeuronCell, PopulationCells,
+};
 use crate::netlist::{Instance, Module, ModuleInstance, Netlist, Port};
 use crate::tech::{CellKind, Technology};
 use crate::tree::{merger_tree, splitter_tree};
 use spikec_ir::model::ModelBody;
 use spikec_ir::network::Recordable;
+
+/// The top module's clock input in clocked mode. Population names are
+/// joined to their neuron numbers by `_`, so no input port is named so.
+pub const CLOCK_PORT: &str = "clk";
 
 /// One synapse line.
 struct LineSyn {
@@ -26,29 +32,44 @@ struct LineSyn {
     synapse: Synapse,
 }
 
-/// Tree modules by (splitter?, size), built once each.
+/// What a shared fragment module is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Fragment {
+    Splitter,
+    Merger,
+    /// A merger tree behind clocked DFFs ([`super::clocked`]).
+    Clocked,
+}
+
+/// Fragment modules by (kind, size), built once each.
 struct Trees<'t> {
     tech: &'t Technology,
-    modules: BTreeMap<(bool, u32), Module>,
+    modules: BTreeMap<(Fragment, u32), Module>,
 }
 
 impl Trees<'_> {
-    /// The module name of a tree, creating the module on first use.
-    fn name(&mut self, splitter: bool, n: u32) -> Result<String, LowerError> {
-        let name = if splitter {
-            format!("splitter{n}")
-        } else {
-            format!("merger{n}")
+    /// The module name of a fragment, creating the module on first use.
+    fn name(&mut self, kind: Fragment, n: u32) -> Result<String, LowerError> {
+        let name = match kind {
+            Fragment::Splitter => format!("splitter{n}"),
+            Fragment::Merger => format!("merger{n}"),
+            Fragment::Clocked => format!("clocked{n}"),
         };
-        if !self.modules.contains_key(&(splitter, n)) {
-            let tree = if splitter {
-                splitter_tree(n)
-            } else {
-                merger_tree(n)
-            };
-            let module =
-                Module::from_tree(name.clone(), &tree, self.tech).map_err(LowerError::Netlist)?;
-            self.modules.insert((splitter, n), module);
+        if !self.modules.contains_key(&(kind, n)) {
+            let module = match kind {
+                Fragment::Splitter => Module::from_tree(name.clone(), &splitter_tree(n), self.tech),
+                Fragment::Merger => Module::from_tree(name.clone(), &merger_tree(n), self.tech),
+                Fragment::Clocked => {
+                    let merger = if n >= 2 {
+                        self.name(Fragment::Merger, n)?
+                    } else {
+                        String::new()
+                    };
+                    Ok(super::clocked::module(self.tech, n, &merger))
+                }
+            }
+            .map_err(LowerError::Netlist)?;
+            self.modules.insert((kind, n), module);
         }
         Ok(name)
     }
@@ -204,6 +225,9 @@ pub fn lower(input: &Input<'_>, options: &LowerOptions) -> Result<Design, Vec<Lo
     let mut modules = Vec::new();
     let mut top = Module::new(top_name(&net.name, net));
     let mut populations = Vec::new();
+    let period = options.clock_period_ps;
+    let mut too_fast: Option<LowerError> = None;
+    let mut top_clock_sinks: Vec<String> = Vec::new();
     for (p, (_, pop)) in net.populations.iter().enumerate() {
         let first = layout.global(p, 0);
         let Some((_, neurons)) = &cells[p] else {
@@ -242,6 +266,8 @@ pub fn lower(input: &Input<'_>, options: &LowerOptions) -> Result<Design, Vec<Lo
         let mut module = Module::new(module_name.clone());
         let mut child = ModuleInstance::new(format!("u_{}", pop.name), module_name.clone());
         let mut summary = Vec::with_capacity(neurons.len());
+        // Clocked fan-ins of this module, by child index.
+        let mut clock_sinks: Vec<usize> = Vec::new();
         let syn_pins = &tech.cell(CellKind::Synapse).pins;
         let neu_pins = &tech.cell(CellKind::Neuron).pins;
         for (i, cell) in neurons.iter().enumerate() {
@@ -302,26 +328,43 @@ pub fn lower(input: &Input<'_>, options: &LowerOptions) -> Result<Design, Vec<Lo
                 .pin(&neu_pins.outputs[0], q)
                 .bias(&neu_pins.biases[0], threshold.bias_ua)
                 .bias(&neu_pins.biases[1], leak_bias);
-            if !excitatory.is_empty() {
+            let clocked = period.is_some();
+            for (sources, name, net, pin) in [
+                (&excitatory, "mex", "a", Some(neu_pins.inputs[0].as_str())),
+                (&inhibitory, "minh", "i", tech.inhibitory_input()),
+            ] {
+                let Some(pin) = pin.filter(|_| !sources.is_empty()) else {
+                    continue;
+                };
                 let net = fan_in(
                     &mut module,
                     &mut trees,
-                    &format!("mex{i}"),
-                    &format!("n{i}a"),
-                    &excitatory,
+                    &format!("{name}{i}"),
+                    &format!("n{i}{net}"),
+                    sources,
+                    clocked,
                 )
                 .map_err(|e| vec![e])?;
-                neuron = neuron.pin(&neu_pins.inputs[0], net);
-            }
-            if let (false, Some(pin)) = (inhibitory.is_empty(), tech.inhibitory_input()) {
-                let net = fan_in(
-                    &mut module,
-                    &mut trees,
-                    &format!("minh{i}"),
-                    &format!("n{i}i"),
-                    &inhibitory,
-                )
-                .map_err(|e| vec![e])?;
+                if let Some(period_ps) = period {
+                    let k = sources.len() as u32;
+                    let need = super::clocked::min_period_ps(tech, k);
+                    if need > period_ps
+                        && too_fast.as_ref().is_none_or(|t: &LowerError| match t {
+                            LowerError::ClockTooFast { min_period_ps, .. } => need > *min_period_ps,
+                            _ => false,
+                        })
+                    {
+                        too_fast = Some(LowerError::ClockTooFast {
+                            population: p,
+                            name: pop.name.clone(),
+                            neuron: i as u32,
+                            fan_in: k,
+                            min_period_ps: need,
+                            period_ps,
+                        });
+                    }
+                    clock_sinks.push(module.submodules.len() - 1);
+                }
                 neuron = neuron.pin(pin, net);
             }
             module.instances.push(neuron);
@@ -336,6 +379,24 @@ pub fn lower(input: &Input<'_>, options: &LowerOptions) -> Result<Design, Vec<Lo
             });
         }
         leak_warning(p, neurons, &summary, &mut warnings);
+        if !clock_sinks.is_empty() {
+            module.ports.push(Port::input("clk"));
+            let nets: Vec<String> = (0..clock_sinks.len()).map(|c| format!("ck{c}")).collect();
+            let driver =
+                fan_out(&mut module, &mut trees, "ckt", "clk", &nets).map_err(|e| vec![e])?;
+            for (c, &child_index) in clock_sinks.iter().enumerate() {
+                let net = if driver == "clk" {
+                    nets[c].clone()
+                } else {
+                    "clk".to_string()
+                };
+                module.submodules[child_index]
+                    .connections
+                    .insert("clk".into(), net);
+            }
+            child.connections.insert("clk".into(), format!("k{p}"));
+            top_clock_sinks.push(format!("k{p}"));
+        }
         top.submodules.push(child);
         modules.push(module);
         populations.push(PopulationCells::Neurons {
@@ -344,6 +405,24 @@ pub fn lower(input: &Input<'_>, options: &LowerOptions) -> Result<Design, Vec<Lo
         });
     }
 
+    if let Some(e) = too_fast {
+        return Err(vec![e]);
+    }
+    let mut clock_port = None;
+    if !top_clock_sinks.is_empty() {
+        // The clock enters like a source: a DC/SFQ converter, then a
+        // splitter tree to every population module.
+        let dc = &tech.cell(CellKind::DcSfq).pins;
+        let q = fan_out(&mut top, &mut trees, "fock", "dcckq", &top_clock_sinks)
+            .map_err(|e| vec![e])?;
+        top.ports.push(Port::input(CLOCK_PORT));
+        top.instances.push(
+            Instance::new("dcck", CellKind::DcSfq)
+                .pin(&dc.inputs[0], CLOCK_PORT)
+                .pin(&dc.outputs[0], q),
+        );
+        clock_port = Some(CLOCK_PORT.to_string());
+    }
     let top_name = top.name.clone();
     modules.push(top);
     modules.extend(trees.modules.into_values());
@@ -360,6 +439,9 @@ pub fn lower(input: &Input<'_>, options: &LowerOptions) -> Result<Design, Vec<Lo
     })?;
     Ok(Design {
         netlist,
+        clock: clock_port
+            .zip(period)
+            .map(|(port, period_ps)| Clock { port, period_ps }),
         populations,
         lines: lines.iter().map(|l| (l.pre, l.post)).collect(),
         warnings,
@@ -370,6 +452,7 @@ pub fn lower(input: &Input<'_>, options: &LowerOptions) -> Result<Design, Vec<Lo
 fn top_name(name: &str, net: &spikec_ir::Network) -> String {
     let generated = name.starts_with("splitter")
         || name.starts_with("merger")
+        || name.starts_with("clocked")
         || net
             .populations
             .iter()
@@ -394,7 +477,7 @@ fn fan_out(
     if let [one] = sinks {
         return Ok(one.clone());
     }
-    let tree = trees.name(true, sinks.len() as u32)?;
+    let tree = trees.name(Fragment::Splitter, sinks.len() as u32)?;
     let mut child = ModuleInstance::new(instance, tree).port("in0", driver_net);
     for (j, sink) in sinks.iter().enumerate() {
         child = child.port(format!("out{j}"), sink.clone());
@@ -404,18 +487,26 @@ fn fan_out(
 }
 
 /// Merges `sources` into one net through a merger tree named `instance`;
-/// returns that net (`out_net`, or the one source when there is one).
+/// returns that net (`out_net`, or the one source when there is one). In
+/// clocked mode the tree is a clocked fan-in, whose `clk` port is left for
+/// the caller to connect (it is the last child of `module`).
 fn fan_in(
     module: &mut Module,
     trees: &mut Trees<'_>,
     instance: &str,
     out_net: &str,
     sources: &[String],
+    clocked: bool,
 ) -> Result<String, LowerError> {
-    if let [one] = sources {
+    if let ([one], false) = (sources, clocked) {
         return Ok(one.clone());
     }
-    let tree = trees.name(false, sources.len() as u32)?;
+    let kind = if clocked {
+        Fragment::Clocked
+    } else {
+        Fragment::Merger
+    };
+    let tree = trees.name(kind, sources.len() as u32)?;
     let mut child = ModuleInstance::new(instance, tree).port("out0", out_net);
     for (j, source) in sources.iter().enumerate() {
         child = child.port(format!("in{j}"), source.clone());

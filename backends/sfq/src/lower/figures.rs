@@ -35,6 +35,7 @@ use crate::netlist::ValidNetlist;
 use crate::tech::{CellKind, Technology};
 use crate::timing::{
     loss_onset_rate, max_usable_rate_ghz, Arrivals, CellTiming, ClockedTiming, TimingModel,
+    PS_PER_NS,
 };
 use crate::tree::merger_tree;
 use serde::Serialize;
@@ -66,6 +67,17 @@ pub struct Figures {
     pub largest_fan_in: u32,
 }
 
+/// The clock of a clocked design.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClockFigures {
+    pub period_ps: f64,
+    /// The shortest period the largest fan-in allows.
+    pub min_period_ps: f64,
+    /// The fraction of a period in which an arriving pulse violates a
+    /// DFF's setup or hold time and waits a period more.
+    pub sampling_window_fraction: f64,
+}
+
 /// The report of a design.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesignReport {
@@ -73,6 +85,8 @@ pub struct DesignReport {
     pub top: String,
     /// Whether the neuron graph has a cycle (latency is then per stage).
     pub recurrent: bool,
+    /// Clocked mode's figures.
+    pub clock: Option<ClockFigures>,
     /// Per population, by name, in declaration order.
     pub populations: Vec<(String, Figures)>,
     pub total: Figures,
@@ -196,26 +210,43 @@ pub fn report(
     let timing = Timing::new(tech, design, offsets);
     let model = timing_model(tech);
     let mut populations = Vec::with_capacity(npop);
-    let mut total_sum = Sum::default();
+    // The total is the whole netlist: the populations' cells, and in
+    // clocked mode the clock's converter and distribution tree.
+    let total_sum = flat[netlist.top()].clone();
+    let clocked = design.clock.as_ref().map(|c| c.period_ps);
     for (p, sum) in sums.iter().enumerate() {
-        total_sum.add(sum);
         let (lo, hi) = (offsets[p] as usize, offsets[p + 1] as usize);
         let mut f = figures(tech, sum);
         f.energy_per_pulse_j = timing.energy(tech, lo..hi);
         f.latency_ps = timing.output[lo..hi].iter().copied().fold(0.0, f64::max);
         f.largest_fan_in = timing.fan_in[lo..hi].iter().copied().max().unwrap_or(0);
-        rates(&model, &mut f);
+        rates(&model, clocked, &mut f);
         populations.push((names.get(p).cloned().unwrap_or_default(), f));
     }
     let mut t = figures(tech, &total_sum);
     t.energy_per_pulse_j = timing.energy(tech, 0..timing.output.len());
     t.latency_ps = timing.output.iter().copied().fold(0.0, f64::max);
     t.largest_fan_in = timing.fan_in.iter().copied().max().unwrap_or(0);
-    rates(&model, &mut t);
+    rates(&model, clocked, &mut t);
+    let clock = design.clock.as_ref().map(|c| {
+        let dff = tech.cell(CellKind::Dff);
+        ClockFigures {
+            period_ps: c.period_ps,
+            min_period_ps: timing
+                .fan_in
+                .iter()
+                .filter(|&&k| k > 0)
+                .map(|&k| super::clocked::min_period_ps(tech, k))
+                .fold(0.0, f64::max),
+            sampling_window_fraction: (dff.setup_ps.unwrap_or(0.0) + dff.hold_ps.unwrap_or(0.0))
+                / c.period_ps,
+        }
+    });
     DesignReport {
         technology: tech.name().to_string(),
         top: top.name.clone(),
         recurrent: timing.recurrent,
+        clock,
         populations,
         total: t,
     }
@@ -235,8 +266,15 @@ fn figures(tech: &Technology, sum: &Sum) -> Figures {
     }
 }
 
-/// The rate bounds of the largest merger tree.
-fn rates(model: &TimingModel, f: &mut Figures) {
+/// The rate bounds of the largest merger tree; in clocked mode a line
+/// passes one pulse per period and mergers see no collisions.
+fn rates(model: &TimingModel, clocked: Option<f64>, f: &mut Figures) {
+    if let Some(period_ps) = clocked {
+        if f.largest_fan_in > 0 {
+            f.max_input_rate_ghz = Some(PS_PER_NS / period_ps);
+        }
+        return;
+    }
     if f.largest_fan_in < 2 {
         return;
     }
@@ -303,10 +341,21 @@ impl Timing {
             fan_out[g] += u32::from(*m);
         }
         // A line's own latency, from its sender's input to its receiver's.
+        // Clocked: a pulse may wait a whole period and the ripple for its
+        // DFF, then leaves after the DFF's delay.
+        let wait = |post: usize| match &design.clock {
+            Some(c) => {
+                let k = fan_in[post];
+                let r = super::clocked::ripple(tech, depth(k));
+                c.period_ps + f64::from(k.saturating_sub(1)) * r.step_ps + delay(CellKind::Dff)
+            }
+            None => 0.0,
+        };
         let line_delay = |pre: usize, post: usize| {
             sender[pre]
                 + f64::from(depth(fan_out[pre])) * delay(CellKind::Split)
                 + delay(CellKind::Synapse)
+                + wait(post)
                 + f64::from(depth(fan_in[post])) * delay(CellKind::Merge)
         };
         // Longest path by Kahn's algorithm over the neurons.
@@ -443,6 +492,16 @@ impl DesignReport {
                 }
             }
         };
+        if let Some(c) = &self.clock {
+            let _ = writeln!(
+                out,
+                "clocked: period {} ps (the largest fan-in needs {:.1} ps); {:.1} % of pulses \
+                 meet a DFF in its setup or hold window and wait a period",
+                c.period_ps,
+                c.min_period_ps,
+                100.0 * c.sampling_window_fraction
+            );
+        }
         for (name, f) in &self.populations {
             row(&mut out, &format!("population {name}"), f);
         }
@@ -463,6 +522,8 @@ impl DesignReport {
             technology: &'a str,
             top: &'a str,
             recurrent: bool,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            clock: Option<&'a ClockFigures>,
             populations: Vec<Pop<'a>>,
             total: &'a Figures,
         }
@@ -470,6 +531,7 @@ impl DesignReport {
             technology: &self.technology,
             top: &self.top,
             recurrent: self.recurrent,
+            clock: self.clock.as_ref(),
             populations: self
                 .populations
                 .iter()

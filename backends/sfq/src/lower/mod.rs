@@ -25,6 +25,7 @@
 
 pub mod blocks;
 pub mod build;
+pub mod clocked;
 pub mod figures;
 pub mod neuron;
 #[cfg(test)]
@@ -61,6 +62,20 @@ pub enum LowerError {
         name: String,
         technology: String,
     },
+    /// Clocked mode: the clock is too fast for a neuron's fan-in to
+    /// release every latched pulse within a period.
+    #[error(
+        "neuron {neuron} of `{name}` has a fan-in of {fan_in}, which needs a clock period of \
+         at least {min_period_ps:.1} ps; the clock's is {period_ps} ps"
+    )]
+    ClockTooFast {
+        population: usize,
+        name: String,
+        neuron: u32,
+        fan_in: u32,
+        min_period_ps: f64,
+        period_ps: f64,
+    },
     /// The generated netlist failed validation: a bug in lowering.
     #[error("internal error: the lowered netlist is invalid: {0}")]
     Netlist(NetlistError),
@@ -88,6 +103,18 @@ pub struct LowerOptions {
     /// Give every neuron a monitor output, not only those of recorded
     /// populations and of populations without outgoing synapses.
     pub monitor_all: bool,
+    /// Clocked mode with this period, ps ([`clocked`]); asynchronous
+    /// without.
+    pub clock_period_ps: Option<f64>,
+}
+
+/// The clock of a clocked design.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Clock {
+    /// The top input the clock pulses enter on.
+    pub port: String,
+    /// Its period, ps.
+    pub period_ps: f64,
 }
 
 /// What lowering says about one neuron.
@@ -126,6 +153,8 @@ pub enum PopulationCells {
 pub struct Design {
     /// The netlist, validated against the technology.
     pub netlist: ValidNetlist,
+    /// The clock, in clocked mode.
+    pub clock: Option<Clock>,
     /// Per IR population, in order.
     pub populations: Vec<PopulationCells>,
     /// Every line: (presynaptic global neuron, postsynaptic global
