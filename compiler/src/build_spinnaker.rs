@@ -287,6 +287,12 @@ fn diagnostic(net: &Network, e: &BuildError) -> Diagnostic {
                 None => d.help("check the machine file's dead chips and links"),
             }
         }
+        BuildError::GapJunction { projection, .. } => Diagnostic::error("E0071", e.to_string())
+            .primary(
+                net.spans.projections.get(*projection).copied().unwrap_or(Span::DUMMY),
+                "an electrical synapse",
+            )
+            .help("simulate the network with `spikec sim`, or leave the gap junctions out to map it (see `spikec explain E0071`)"),
         BuildError::Table(_) | BuildError::Delivery(_) => {
             Diagnostic::error("E0000", e.to_string())
                 .help("this is a bug in spikec; please report it with the input")

@@ -446,6 +446,28 @@ impl Connector {
 pub enum SynapseKind {
     /// Fixed weight.
     Static,
+    /// An electrical synapse, symmetric and without delay: in every step
+    /// each pair passes the charge `g · (v_pre − v_post) · h` into the
+    /// post neuron's port and its opposite into the pre neuron's, where
+    /// `g` is the weight (a conductance) and `v` the state the port jumps.
+    GapJunction,
+}
+
+impl SynapseKind {
+    /// The name in the language (`synapse static`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            SynapseKind::Static => "static",
+            SynapseKind::GapJunction => "gap_junction",
+        }
+    }
+}
+
+impl Projection {
+    /// Whether the projection is a gap junction (carries no spikes).
+    pub fn is_gap_junction(&self) -> bool {
+        self.synapse == SynapseKind::GapJunction
+    }
 }
 
 /// A projection from one selection to another.

@@ -110,13 +110,21 @@ pub fn print_network(valid: &ValidNetwork<'_>) -> String {
             .map(|p| (p.kind.name(), p.weight_dim))
             .unwrap_or(("?", Dim::NONE));
         let _ = writeln!(o, "  port {} ({kind})", proj.port);
+        // A gap junction's weight is a conductance, whatever its port takes.
+        let wdim = if proj.is_gap_junction() {
+            Dim::CONDUCTANCE
+        } else {
+            wdim
+        };
         let _ = writeln!(o, "  weight {}", value_spec(net, &[], &proj.weight, wdim));
-        let _ = writeln!(
-            o,
-            "  delay {}",
-            value_spec(net, &[], &proj.delay, Dim::TIME)
-        );
-        let _ = writeln!(o, "  synapse static");
+        if !proj.is_gap_junction() {
+            let _ = writeln!(
+                o,
+                "  delay {}",
+                value_spec(net, &[], &proj.delay, Dim::TIME)
+            );
+        }
+        let _ = writeln!(o, "  synapse {}", proj.synapse.name());
     }
     if !net.records.is_empty() {
         o.push('\n');

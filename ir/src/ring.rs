@@ -80,6 +80,10 @@ pub fn network_shifts(net: &Network, ex: &Expanded) -> Vec<PopulationShifts> {
     let mut groups: Vec<Vec<(SynapseType, IncomingGroup)>> = vec![Vec::new(); n_pops];
     let mut in_degree: Vec<u32> = Vec::new();
     for ((_, proj), t) in net.projections.iter().zip(&ex.projections) {
+        // Gap junctions carry no spikes into ring buffers.
+        if proj.is_gap_junction() {
+            continue;
+        }
         let Some(&first_pre) = t.pre.first() else {
             continue;
         };

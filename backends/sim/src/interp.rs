@@ -271,9 +271,19 @@ pub fn run_with_progress(
             }
         }
     }
-    // Outgoing synapse rows of every neuron: (projection, row).
+    // Outgoing synapse rows of every neuron: (projection, row). Gap
+    // junctions carry no spikes; they couple states every step instead.
     let mut outgoing: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ex.layout.total() as usize];
+    let gaps = gap_junctions(net, ex)?;
     for (k, t) in ex.projections.iter().enumerate() {
+        if net
+            .projections
+            .iter()
+            .nth(k)
+            .is_some_and(|(_, p)| p.is_gap_junction())
+        {
+            continue;
+        }
         for (row, &g) in t.pre.iter().enumerate() {
             outgoing[g as usize].push((k as u32, row as u32));
         }
@@ -323,6 +333,7 @@ pub fn run_with_progress(
         fired.clear();
         let t0 = step as f64 * h;
         let t1 = (step + 1) as f64 * h;
+        couple(&gaps, &mut pops, step, h);
         for (p, pop) in pops.iter_mut().enumerate() {
             match &mut pop.kind {
                 Kind::Neurons(ns) => {
@@ -421,6 +432,88 @@ pub fn run_with_progress(
         steps: opts.steps,
         record_from: opts.record_from,
     })
+}
+
+/// One end of a gap junction: a neuron, the state its gap port jumps, and
+/// the port.
+#[derive(Clone, Copy)]
+struct GapEnd {
+    pop: u32,
+    neuron: u32,
+    state: u32,
+    port: u32,
+}
+
+/// A gap junction between two neurons, with its conductance.
+struct Gap {
+    a: GapEnd,
+    b: GapEnd,
+    g: f64,
+}
+
+/// Every gap junction of the network, from the expanded tables.
+fn gap_junctions(
+    net: &spikec_ir::Network,
+    ex: &spikec_ir::expanded::Expanded,
+) -> Result<Vec<Gap>, SimError> {
+    let mut gaps = Vec::new();
+    for ((_, proj), t) in net.projections.iter().zip(&ex.projections) {
+        if !proj.is_gap_junction() {
+            continue;
+        }
+        let end = |g: u32| -> Result<GapEnd, SimError> {
+            let (p, i) = ex.layout.local(g);
+            let model = &net.models[net
+                .populations
+                .iter()
+                .nth(p)
+                .map(|(_, x)| x.model)
+                .ok_or_else(|| SimError::Inconsistent(format!("no population {p}")))?];
+            let port = model
+                .dynamics()
+                .and_then(|d| d.ports.iter().position(|q| q.name == proj.port))
+                .ok_or_else(|| SimError::Inconsistent(format!("no port `{}`", proj.port)))?;
+            let state = model.dynamics().map_or(0, |d| d.ports[port].target.index());
+            Ok(GapEnd {
+                pop: p as u32,
+                neuron: i,
+                state: state as u32,
+                port: port as u32,
+            })
+        };
+        for (row, &pre) in t.pre.iter().enumerate() {
+            for k in t.row(row) {
+                gaps.push(Gap {
+                    a: end(pre)?,
+                    b: end(t.targets[k])?,
+                    g: t.weights.get(k),
+                });
+            }
+        }
+    }
+    Ok(gaps)
+}
+
+/// Passes each gap junction's charge of this step, `g · (v_a − v_b) · h`
+/// from the states at the start of the step, into `b`'s port and its
+/// opposite into `a`'s: the input of this step's slot, which both engines
+/// add like arriving spikes.
+fn couple(gaps: &[Gap], pops: &mut [Pop<'_>], step: u64, h: f64) {
+    let v = |pops: &[Pop<'_>], e: GapEnd| match &pops[e.pop as usize].kind {
+        Kind::Neurons(ns) => ns.x[e.state as usize * ns.n + e.neuron as usize],
+        _ => 0.0,
+    };
+    let add = |pops: &mut [Pop<'_>], e: GapEnd, q: f64| {
+        if let Kind::Neurons(ns) = &mut pops[e.pop as usize].kind {
+            let slot = (step % ns.slots as u64) as usize;
+            ns.input[(e.port as usize * ns.slots + slot) * ns.n + e.neuron as usize] += q;
+        }
+    };
+    for gap in gaps {
+        let q = gap.g * (v(pops, gap.a) - v(pops, gap.b)) * h;
+        add(pops, gap.b, q);
+        add(pops, gap.a, -q);
+    }
 }
 
 /// Adds one spike's row of synapses into the target population's ring

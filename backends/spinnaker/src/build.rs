@@ -195,6 +195,17 @@ fn table_error(
 /// Maps and renders the files.
 pub fn compile(input: &Input<'_>, opts: &TargetOptions) -> Result<Artifacts, BuildError> {
     let (net, ex) = (&input.net, input.expanded);
+    if let Some((projection, (_, p))) = net
+        .projections
+        .iter()
+        .enumerate()
+        .find(|(_, (_, p))| p.is_gap_junction())
+    {
+        return Err(BuildError::GapJunction {
+            projection,
+            name: p.name.clone(),
+        });
+    }
     let machine = &opts.machine;
     let rates = spikec_ir::ring::rates(net.network(), ex);
     let graph = partition(net.network(), ex, machine.spec(), &opts.partition, &rates)?;

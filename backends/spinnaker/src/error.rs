@@ -11,6 +11,9 @@ use crate::table::TableError;
 pub enum BuildError {
     #[error("the machine description is invalid: {0}")]
     Machine(#[from] MachineError),
+    /// SpiNNaker cores exchange spikes only.
+    #[error("projection `{name}` is a gap junction; SpiNNaker cores exchange spikes only and cannot realise electrical synapses")]
+    GapJunction { projection: usize, name: String },
     #[error("the network needs {needed} cores but the machine has {available} application cores")]
     TooManyCores {
         needed: usize,

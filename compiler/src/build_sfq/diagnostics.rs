@@ -95,6 +95,12 @@ pub(super) fn lower(net: &Network, e: &LowerError) -> Diagnostic {
                      default one does, or make the weights non-negative",
                 )
         }
+        LowerError::GapJunction { projection: j, .. } => Diagnostic::error("E0071", e.to_string())
+            .primary(
+                net.spans.projections.get(*j).copied().unwrap_or(Span::DUMMY),
+                "an electrical synapse",
+            )
+            .help("simulate the network with `spikec sim`, or leave the gap junctions out to build it (see `spikec explain E0071`)"),
         LowerError::ClockTooFast { population, .. } => Diagnostic::error("E0070", e.to_string())
             .primary(pop_span(net, *population), "this population's fan-in")
             .help(

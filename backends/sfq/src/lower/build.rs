@@ -81,6 +81,18 @@ pub fn lower(input: &Input<'_>, options: &LowerOptions) -> Result<Design, Vec<Lo
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
 
+    if let Some((projection, (_, p))) = net
+        .projections
+        .iter()
+        .enumerate()
+        .find(|(_, (_, p))| p.is_gap_junction())
+    {
+        return Err(vec![LowerError::GapJunction {
+            projection,
+            name: p.name.clone(),
+        }]);
+    }
+
     // Each neuron population's model, checked once, then per neuron.
     let mut cells: Vec<Option<(Shape, Vec<CellNeuron>)>> = Vec::new();
     for (p, (_, pop)) in net.populations.iter().enumerate() {

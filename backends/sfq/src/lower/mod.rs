@@ -52,6 +52,12 @@ pub enum LowerError {
         model: String,
         reason: Unrealisable,
     },
+    /// A gap junction: the neuron cell has no membrane potential to share.
+    #[error(
+        "projection `{name}` is a gap junction; the SFQ neuron cell stores a count of flux quanta \
+         and has no membrane potential to couple"
+    )]
+    GapJunction { projection: usize, name: String },
     /// Negative weights, and the neuron cell has no inhibitory input.
     #[error(
         "projection `{name}` has negative weights, but technology `{technology}`'s neuron \

@@ -17,7 +17,7 @@ use crate::front::ast::{
 };
 use crate::front::load::{dir_of, Program};
 use crate::front::parse::parse_value;
-use spikec_ir::model::{ModelBody, ParamType};
+use spikec_ir::model::{ModelBody, ModelId, ParamType};
 use spikec_ir::network::*;
 use spikec_ir::{Arena, Dim, Handle, Span};
 
@@ -677,6 +677,8 @@ impl Net<'_> {
         let mut port: Option<(String, Span)> = None;
         let mut weight_e = None;
         let mut delay_e = None;
+        let mut synapse = SynapseKind::Static;
+        let mut synapse_span = c.span;
         let mut seen: Vec<&ast::Ident> = Vec::new();
         for (key, value) in &c.settings {
             if let Some(prev) = seen.iter().find(|k| k.name == key.name) {
@@ -700,11 +702,14 @@ impl Net<'_> {
                     };
                     if key.name == "port" {
                         port = Some((n.clone(), value.span));
+                    } else if n == "gap_junction" {
+                        synapse = SynapseKind::GapJunction;
+                        synapse_span = value.span;
                     } else if n != "static" {
                         self.diags.push(
                             Diagnostic::error("E0016", format!("unknown synapse model `{n}`"))
                                 .primary(value.span, "not a synapse model")
-                                .help("the synapse models available are: static"),
+                                .help("the synapse models available are: static, gap_junction"),
                         );
                     }
                 }
@@ -775,10 +780,23 @@ impl Net<'_> {
                 }
             }
         };
-        let weight_dim = post_models
+        let mut weight_dim = post_models
             .iter()
             .find_map(|m| self.net.models[*m].port(&port_name).map(|p| p.weight_dim))
             .unwrap_or(Dim::NONE);
+        if synapse == SynapseKind::GapJunction {
+            if !self.gap_junction(
+                &pre,
+                &pre_spans,
+                &post_models,
+                &port_name,
+                synapse_span,
+                delay_e,
+            ) {
+                return;
+            }
+            weight_dim = Dim::CONDUCTANCE;
+        }
         let connector = self.connector(&c.connector, weight_dim);
         let vcx = ValueCx {
             env: &self.env,
@@ -843,7 +861,7 @@ impl Net<'_> {
             port: port_name,
             weight,
             delay,
-            synapse: SynapseKind::Static,
+            synapse,
         });
         let sp = &mut self.net.spans;
         sp.projections.push(c.span);
@@ -853,6 +871,76 @@ impl Net<'_> {
         sp.ports.push(port_name_span(&c.settings, c.span));
         sp.weights.push(weight_e.map_or(c.span, |e| e.span));
         sp.delays.push(delay_e.map_or(c.span, |e| e.span));
+    }
+
+    /// Checks a gap junction: its port, on both sides, takes charge (the
+    /// charge the junction passes in a step, `g · Δv · h`, jumps the port's
+    /// state through the port's scale), and it has no delay.
+    fn gap_junction(
+        &mut self,
+        pre: &Selection,
+        pre_spans: &[Span],
+        post_models: &[ModelId],
+        port: &str,
+        span: Span,
+        delay: Option<&Expr>,
+    ) -> bool {
+        let help = "a gap junction needs a port that takes charge on both neurons, e.g. \
+                    `input gap -> v * (1 / C_m)` (weights in pC), and `port gap` here";
+        if let Some(d) = delay {
+            self.diags.push(
+                Diagnostic::error("E0053", "a gap junction has no delay")
+                    .primary(d.span, "a delay")
+                    .secondary(span, "this projection is a gap junction")
+                    .help("electrical synapses act at once; remove the delay"),
+            );
+            return false;
+        }
+        for m in post_models {
+            let model = &self.net.models[*m];
+            let ok = model
+                .port(port)
+                .is_some_and(|p| p.weight_dim == Dim::CHARGE);
+            if !ok {
+                self.diags.push(
+                    Diagnostic::error(
+                        "E0053",
+                        format!(
+                            "model `{}` has no port `{port}` that takes charge",
+                            model.name
+                        ),
+                    )
+                    .primary(span, "a gap junction")
+                    .help(help),
+                );
+                return false;
+            }
+        }
+        for (part, &pspan) in pre.parts.iter().zip(pre_spans) {
+            let pop = &self.net.populations[part.population];
+            let model = &self.net.models[pop.model];
+            let ok = !model.is_source()
+                && model
+                    .port(port)
+                    .is_some_and(|p| p.weight_dim == Dim::CHARGE);
+            if !ok {
+                self.diags.push(
+                    Diagnostic::error(
+                        "E0053",
+                        format!(
+                            "population `{}` cannot be on the presynaptic side of a gap junction: \
+                             its model `{}` has no port `{port}` that takes charge",
+                            pop.name, model.name
+                        ),
+                    )
+                    .primary(pspan, "the presynaptic side")
+                    .secondary(span, "a gap junction couples both ways")
+                    .help(help),
+                );
+                return false;
+            }
+        }
+        true
     }
 
     fn record(&mut self, r: &ast::RecordItem) {
