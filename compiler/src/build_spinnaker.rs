@@ -293,6 +293,12 @@ fn diagnostic(net: &Network, e: &BuildError) -> Diagnostic {
                 "an electrical synapse",
             )
             .help("simulate the network with `spikec sim`, or leave the gap junctions out to map it (see `spikec explain E0071`)"),
+        BuildError::Plastic { projection, .. } => Diagnostic::error("E0072", e.to_string())
+            .primary(
+                net.spans.projections.get(*projection).copied().unwrap_or(Span::DUMMY),
+                "a plastic projection",
+            )
+            .help("simulate the network with `spikec sim`; to map a trained network, build it with its learned weights as static ones (see `spikec explain E0072`)"),
         BuildError::Table(_) | BuildError::Delivery(_) => {
             Diagnostic::error("E0000", e.to_string())
                 .help("this is a bug in spikec; please report it with the input")

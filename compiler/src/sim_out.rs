@@ -93,6 +93,36 @@ pub fn write_outputs(dir: &Path, net: &Network, run: &Output) -> std::io::Result
         );
     }
     write_atomically(&dir.join("spikes.csv"), &csv)?;
+    if !run.weights.is_empty() {
+        // Plastic projections' weights at the end, as PyNN's
+        // `Projection.get("weight", format="list")` gives them.
+        let offsets: Vec<u32> = net
+            .populations
+            .iter()
+            .scan(0u32, |at, (_, p)| {
+                let first = *at;
+                *at += p.size;
+                Some(first)
+            })
+            .collect();
+        let local = |g: u32| {
+            let p = offsets.partition_point(|&o| o <= g) - 1;
+            (names[p], g - offsets[p])
+        };
+        let mut w = String::from("projection,pre_population,pre,post_population,post,weight\n");
+        for ((k, weights), synapses) in run.weights.iter().zip(&run.synapses) {
+            let name = net
+                .projections
+                .iter()
+                .nth(*k)
+                .map_or("?", |(_, p)| p.name.as_str());
+            for (&(pre, post), x) in synapses.iter().zip(weights) {
+                let ((pp, pi), (qp, qi)) = (local(pre), local(post));
+                let _ = writeln!(w, "{name},{pp},{pi},{qp},{qi},{x}");
+            }
+        }
+        write_atomically(&dir.join("weights.csv"), &w)?;
+    }
     for (p, name) in names.iter().enumerate() {
         let mine: Vec<&spikec_sim::Spike> = run
             .spikes

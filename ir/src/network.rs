@@ -441,11 +441,42 @@ impl Connector {
     }
 }
 
+/// How a pair-STDP weight change depends on the weight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightDependence {
+    /// `Δw+ = A_plus · w_max · x_pre`, `Δw− = A_minus · w_max · x_post`.
+    Additive,
+    /// `Δw+ = A_plus · (w_max − w) · x_pre`, `Δw− = A_minus · (w − w_min) · x_post`.
+    Multiplicative,
+}
+
+/// Pair-based STDP with all-to-all pairing (PyNN's `SpikePairRule`), its
+/// weight dependence, and the weight bounds (in the port's weight unit).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StdpRule {
+    /// Decay of the presynaptic trace (potentiation window), ms.
+    pub tau_plus: f64,
+    /// Decay of the postsynaptic trace (depression window), ms.
+    pub tau_minus: f64,
+    /// Potentiation amplitude (dimensionless; see [`WeightDependence`]).
+    pub a_plus: f64,
+    /// Depression amplitude.
+    pub a_minus: f64,
+    /// Lowest weight.
+    pub w_min: f64,
+    /// Highest weight.
+    pub w_max: f64,
+    /// Additive or multiplicative.
+    pub dependence: WeightDependence,
+}
+
 /// Synapse dynamics of a projection.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum SynapseKind {
     /// Fixed weight.
     Static,
+    /// Plastic weight under pair STDP.
+    Stdp(StdpRule),
     /// An electrical synapse, symmetric and without delay: in every step
     /// each pair passes the charge `g · (v_pre − v_post) · h` into the
     /// post neuron's port and its opposite into the pre neuron's, where
@@ -459,6 +490,7 @@ impl SynapseKind {
         match self {
             SynapseKind::Static => "static",
             SynapseKind::GapJunction => "gap_junction",
+            SynapseKind::Stdp(_) => "stdp",
         }
     }
 }
@@ -467,6 +499,14 @@ impl Projection {
     /// Whether the projection is a gap junction (carries no spikes).
     pub fn is_gap_junction(&self) -> bool {
         self.synapse == SynapseKind::GapJunction
+    }
+
+    /// The projection's STDP rule, if its weights are plastic.
+    pub fn stdp(&self) -> Option<&StdpRule> {
+        match &self.synapse {
+            SynapseKind::Stdp(r) => Some(r),
+            _ => None,
+        }
     }
 }
 

@@ -124,7 +124,30 @@ pub fn print_network(valid: &ValidNetwork<'_>) -> String {
                 value_spec(net, &[], &proj.delay, Dim::TIME)
             );
         }
-        let _ = writeln!(o, "  synapse {}", proj.synapse.name());
+        match proj.stdp() {
+            Some(r) => {
+                let w = |x| crate::units::format_quantity(x, wdim);
+                let t = |x| crate::units::format_quantity(x, Dim::TIME);
+                let _ = writeln!(
+                    o,
+                    "  synapse stdp(tau_plus = {}, tau_minus = {}, A_plus = {}, A_minus = {}, \
+                     w_min = {}, w_max = {}, dependence = {})",
+                    t(r.tau_plus),
+                    t(r.tau_minus),
+                    crate::units::format_number(r.a_plus),
+                    crate::units::format_number(r.a_minus),
+                    w(r.w_min),
+                    w(r.w_max),
+                    match r.dependence {
+                        crate::network::WeightDependence::Additive => "additive",
+                        crate::network::WeightDependence::Multiplicative => "multiplicative",
+                    }
+                );
+            }
+            None => {
+                let _ = writeln!(o, "  synapse {}", proj.synapse.name());
+            }
+        }
     }
     if !net.records.is_empty() {
         o.push('\n');

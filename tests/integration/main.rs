@@ -16,5 +16,6 @@ mod robustness;
 mod sfq;
 mod sim;
 mod spinnaker;
+mod stdp;
 mod support;
 mod units;

@@ -3,6 +3,7 @@
 //! engines are tested against it.
 
 use crate::jit::{self, Compiled, Ctx, Spec};
+use crate::plastic::Plastic;
 use crate::{Engine, Input, Options, Output, SimError, Spike, Trace};
 use spikec_ir::fixed::{round_weight, Sign};
 use spikec_ir::philox::{self, PoissonTable, Uniforms};
@@ -275,6 +276,13 @@ pub fn run_with_progress(
     // junctions carry no spikes; they couple states every step instead.
     let mut outgoing: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ex.layout.total() as usize];
     let gaps = gap_junctions(net, ex)?;
+    let total = ex.layout.total() as usize;
+    let mut plastics: Vec<Option<Plastic>> = net
+        .projections
+        .iter()
+        .zip(&ex.projections)
+        .map(|((_, p), t)| p.stdp().map(|r| Plastic::new(*r, t, total)))
+        .collect();
     for (k, t) in ex.projections.iter().enumerate() {
         if net
             .projections
@@ -406,6 +414,14 @@ pub fn run_with_progress(
                 t.values.push(v);
             }
         }
+        // Post spikes first: plastic rows sent this step pair with them
+        // only after their delay, so the order within the step is free.
+        for &(p, i, _) in &fired {
+            let g = ex.layout.global(p as usize, i);
+            for pl in plastics.iter_mut().flatten() {
+                pl.post_spike(g, t1);
+            }
+        }
         for &(p, i, mult) in &fired {
             if recording && pops[p as usize].recorded[i as usize] {
                 spikes_out.push(Spike {
@@ -417,17 +433,38 @@ pub fn run_with_progress(
             let g = ex.layout.global(p as usize, i);
             for &(k, row) in &outgoing[g as usize] {
                 let t = &ex.projections[k as usize];
+                let plastic = plastics[k as usize].as_mut().map(|pl| {
+                    pl.pre_spike(t, row as usize, t1, h);
+                    &pl.w[..]
+                });
                 for route in &routes[k as usize] {
                     let Kind::Neurons(target) = &mut pops[route.pop].kind else {
                         continue;
                     };
-                    deliver(target, route, t, row as usize, step, mult);
+                    deliver(target, route, t, plastic, row as usize, step, mult);
                 }
             }
         }
     }
+    let synapses = plastics
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_some())
+        .map(|(k, _)| {
+            let t = &ex.projections[k];
+            (0..t.pre.len())
+                .flat_map(|r| t.row(r).map(move |s| (t.pre[r], t.targets[s])))
+                .collect()
+        })
+        .collect();
     Ok(Output {
         spikes: spikes_out,
+        synapses,
+        weights: plastics
+            .into_iter()
+            .enumerate()
+            .filter_map(|(k, p)| p.map(|p| (k, p.w)))
+            .collect(),
         traces,
         steps: opts.steps,
         record_from: opts.record_from,
@@ -524,6 +561,7 @@ fn deliver(
     target: &mut Neurons<'_>,
     route: &Route,
     t: &SynapseTable,
+    plastic: Option<&[f64]>,
     row: usize,
     step: u64,
     mult: u32,
@@ -538,7 +576,7 @@ fn deliver(
     let m = mult as f64;
     let range = t.row(row);
     match (&t.delays, &t.weights, q) {
-        (Delays::Const(d), Weights::Const(w), Precision::F64) => {
+        (Delays::Const(d), Weights::Const(w), Precision::F64) if plastic.is_none() => {
             let base = plane(*d as usize);
             let add = w * m;
             for &g in &t.targets[range] {
@@ -555,7 +593,7 @@ fn deliver(
                 }
                 let cell = &mut target.input
                     [plane(t.delays.get(syn) as usize) + (g - route.start) as usize];
-                let w = t.weights.get(syn);
+                let w = plastic.map_or_else(|| t.weights.get(syn), |p| p[syn]);
                 let w = match route.shifts {
                     Some((pos, neg)) => round_weight(
                         w,

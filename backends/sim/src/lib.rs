@@ -14,6 +14,11 @@
 //!    `s` (time `(s + 1) h`) with a delay of `d` steps, it is added in step
 //!    `s + d`, at time `(s + 1 + d) h`.
 //!
+//! Gap junctions pass their charge of a step, from the states at its
+//! start, into their ports before step 1 (`interp.rs`, `couple`); plastic
+//! projections change their weights by pair STDP as spikes are sent
+//! (`plastic.rs`). Both live in the shared code, so the engines agree.
+//!
 //! Poisson sources draw a count per step from a counter-based generator
 //! keyed by (seed, population, neuron, step), so the run is identical for
 //! any scheduling.
@@ -25,6 +30,7 @@
 //! delivery, recording) is shared.
 
 mod interp;
+mod plastic;
 
 pub use interp::{run, run_with_progress};
 pub use jit::Ctx as JitCtx;
@@ -98,6 +104,12 @@ pub struct Trace {
 pub struct Output {
     /// Recorded spikes, sorted by step, population, neuron.
     pub spikes: Vec<Spike>,
+    /// The weights of each plastic projection at the end of the run, by
+    /// projection index (synapses in the expanded table's order).
+    pub weights: Vec<(usize, Vec<f64>)>,
+    /// For each entry of `weights`, each synapse's (pre, post) global
+    /// neuron ids.
+    pub synapses: Vec<Vec<(u32, u32)>>,
     /// Recorded state traces, in record order.
     pub traces: Vec<Trace>,
     /// Steps simulated.

@@ -206,6 +206,17 @@ pub fn compile(input: &Input<'_>, opts: &TargetOptions) -> Result<Artifacts, Bui
             name: p.name.clone(),
         });
     }
+    if let Some((projection, (_, p))) = net
+        .projections
+        .iter()
+        .enumerate()
+        .find(|(_, (_, p))| p.stdp().is_some())
+    {
+        return Err(BuildError::Plastic {
+            projection,
+            name: p.name.clone(),
+        });
+    }
     let machine = &opts.machine;
     let rates = spikec_ir::ring::rates(net.network(), ex);
     let graph = partition(net.network(), ex, machine.spec(), &opts.partition, &rates)?;

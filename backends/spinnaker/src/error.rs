@@ -14,6 +14,9 @@ pub enum BuildError {
     /// SpiNNaker cores exchange spikes only.
     #[error("projection `{name}` is a gap junction; SpiNNaker cores exchange spikes only and cannot realise electrical synapses")]
     GapJunction { projection: usize, name: String },
+    /// Plastic rows are not built yet.
+    #[error("projection `{name}` is plastic (STDP); spikec's SpiNNaker backend writes static synaptic rows only")]
+    Plastic { projection: usize, name: String },
     #[error("the network needs {needed} cores but the machine has {available} application cores")]
     TooManyCores {
         needed: usize,

@@ -101,6 +101,12 @@ pub(super) fn lower(net: &Network, e: &LowerError) -> Diagnostic {
                 "an electrical synapse",
             )
             .help("simulate the network with `spikec sim`, or leave the gap junctions out to build it (see `spikec explain E0071`)"),
+        LowerError::Plastic { projection: j, .. } => Diagnostic::error("E0072", e.to_string())
+            .primary(
+                net.spans.projections.get(*j).copied().unwrap_or(Span::DUMMY),
+                "a plastic projection",
+            )
+            .help("simulate the network with `spikec sim`; to build a trained network, give it its learned weights as static ones (see `spikec explain E0072`)"),
         LowerError::ClockTooFast { population, .. } => Diagnostic::error("E0070", e.to_string())
             .primary(pop_span(net, *population), "this population's fan-in")
             .help(

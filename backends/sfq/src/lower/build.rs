@@ -93,6 +93,18 @@ pub fn lower(input: &Input<'_>, options: &LowerOptions) -> Result<Design, Vec<Lo
         }]);
     }
 
+    if let Some((projection, (_, p))) = net
+        .projections
+        .iter()
+        .enumerate()
+        .find(|(_, (_, p))| p.stdp().is_some())
+    {
+        return Err(vec![LowerError::Plastic {
+            projection,
+            name: p.name.clone(),
+        }]);
+    }
+
     // Each neuron population's model, checked once, then per neuron.
     let mut cells: Vec<Option<(Shape, Vec<CellNeuron>)>> = Vec::new();
     for (p, (_, pop)) in net.populations.iter().enumerate() {

@@ -58,6 +58,11 @@ pub enum LowerError {
          and has no membrane potential to couple"
     )]
     GapJunction { projection: usize, name: String },
+    /// Plastic weights: a synapse's weight is a fixed bias current.
+    #[error(
+        "projection `{name}` is plastic (STDP); an SFQ synapse's weight is a fixed bias current"
+    )]
+    Plastic { projection: usize, name: String },
     /// Negative weights, and the neuron cell has no inhibitory input.
     #[error(
         "projection `{name}` has negative weights, but technology `{technology}`'s neuron \

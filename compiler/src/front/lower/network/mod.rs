@@ -679,6 +679,7 @@ impl Net<'_> {
         let mut delay_e = None;
         let mut synapse = SynapseKind::Static;
         let mut synapse_span = c.span;
+        let mut stdp_call: Option<&Expr> = None;
         let mut seen: Vec<&ast::Ident> = Vec::new();
         for (key, value) in &c.settings {
             if let Some(prev) = seen.iter().find(|k| k.name == key.name) {
@@ -687,6 +688,10 @@ impl Net<'_> {
             }
             seen.push(key);
             match key.name.as_str() {
+                "synapse" if matches!(&value.kind, AK::Call { callee, .. } if callee.name == "stdp") =>
+                {
+                    stdp_call = Some(value);
+                }
                 "port" | "synapse" => {
                     let AK::Name(n) = &value.kind else {
                         self.diags.push(
@@ -709,7 +714,7 @@ impl Net<'_> {
                         self.diags.push(
                             Diagnostic::error("E0016", format!("unknown synapse model `{n}`"))
                                 .primary(value.span, "not a synapse model")
-                                .help("the synapse models available are: static, gap_junction"),
+                                .help("the synapse models available are: static, gap_junction, stdp(...)"),
                         );
                     }
                 }
@@ -784,6 +789,12 @@ impl Net<'_> {
             .iter()
             .find_map(|m| self.net.models[*m].port(&port_name).map(|p| p.weight_dim))
             .unwrap_or(Dim::NONE);
+        if let Some(call) = stdp_call {
+            match self.stdp_rule(call, weight_dim) {
+                Some(rule) => synapse = SynapseKind::Stdp(rule),
+                None => return,
+            }
+        }
         if synapse == SynapseKind::GapJunction {
             if !self.gap_junction(
                 &pre,
@@ -871,6 +882,100 @@ impl Net<'_> {
         sp.ports.push(port_name_span(&c.settings, c.span));
         sp.weights.push(weight_e.map_or(c.span, |e| e.span));
         sp.delays.push(delay_e.map_or(c.span, |e| e.span));
+    }
+
+    /// `stdp(tau_plus = 20 ms, tau_minus = 20 ms, A_plus = 0.01,
+    /// A_minus = 0.01, w_min = 0, w_max = W, dependence = additive)`:
+    /// PyNN's `SpikePairRule` with an additive or multiplicative weight
+    /// dependence; `w_max` is required, in the port's weight unit.
+    fn stdp_rule(&mut self, call: &Expr, weight_dim: Dim) -> Option<StdpRule> {
+        let AK::Call { callee, args } = &call.kind else {
+            return None;
+        };
+        let names = [
+            "w_max",
+            "tau_plus",
+            "tau_minus",
+            "A_plus",
+            "A_minus",
+            "w_min",
+            "dependence",
+        ];
+        let slots = match super::values::bind(&callee.name, call.span, args, &names, 0) {
+            Ok(s) => s,
+            Err(d) => {
+                self.diags.push(d);
+                return None;
+            }
+        };
+        let invalid = |message: String, span| {
+            Diagnostic::error("E0054", message)
+                .primary(span, "in this STDP rule")
+                .help(
+                    "write e.g. `synapse stdp(w_max = 1 nA, tau_plus = 20 ms, tau_minus = 20 ms, \
+                     A_plus = 0.01, A_minus = 0.012, dependence = additive)`",
+                )
+        };
+        let Some(_) = slots[0] else {
+            self.diags.push(invalid(
+                "an STDP rule needs `w_max`, the highest weight".into(),
+                call.span,
+            ));
+            return None;
+        };
+        let mut num = |i: usize, default: f64, dim: Dim, what: &str| -> Option<f64> {
+            match slots[i] {
+                None => Some(default),
+                Some(e) => match self.env.number(e, dim, what) {
+                    Ok(v) => Some(v),
+                    Err(d) => {
+                        self.diags.push(d);
+                        None
+                    }
+                },
+            }
+        };
+        let w_max = num(0, 0.0, weight_dim, "`w_max`")?;
+        let tau_plus = num(1, 20.0, Dim::TIME, "`tau_plus`")?;
+        let tau_minus = num(2, 20.0, Dim::TIME, "`tau_minus`")?;
+        let a_plus = num(3, 0.01, Dim::NONE, "`A_plus`")?;
+        let a_minus = num(4, 0.01, Dim::NONE, "`A_minus`")?;
+        let w_min = num(5, 0.0, weight_dim, "`w_min`")?;
+        let dependence = match slots[6].map(|e| &e.kind) {
+            None => WeightDependence::Additive,
+            Some(AK::Name(n)) if n == "additive" => WeightDependence::Additive,
+            Some(AK::Name(n)) if n == "multiplicative" => WeightDependence::Multiplicative,
+            Some(_) => {
+                let span = slots[6].map_or(call.span, |e| e.span);
+                self.diags.push(invalid(
+                    "`dependence` is `additive` or `multiplicative`".into(),
+                    span,
+                ));
+                return None;
+            }
+        };
+        let problem = if !(tau_plus > 0.0 && tau_minus > 0.0) {
+            Some("the time constants must be positive")
+        } else if !(a_plus >= 0.0 && a_minus >= 0.0) {
+            Some("`A_plus` and `A_minus` must not be negative")
+        } else if w_min.is_nan() || w_min > w_max || !w_min.is_finite() || !w_max.is_finite() {
+            Some("`w_min` must not be above `w_max`")
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            self.diags.push(invalid(p.into(), call.span));
+            return None;
+        }
+        Some(StdpRule {
+            tau_plus,
+            tau_minus,
+            a_plus,
+            a_minus,
+            w_min,
+            w_max,
+            dependence,
+        })
     }
 
     /// Checks a gap junction: its port, on both sides, takes charge (the
