@@ -6,9 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
-use crate::driver::{expand_valid, programs, simulate, valid};
+use crate::driver::{
+    expand_valid, population_name as pop_name, population_span as pop_span, programs,
+    recording_all, simulate, valid,
+};
 use spikec_ir::eval::Precision;
-use spikec_ir::network::{IndexSet, Record, Recordable, Selection, SelectionPart};
 use spikec_ir::{Network, Span};
 use spikec_spinnaker::emulator::{emulate, Spike};
 use spikec_spinnaker::graph::PartitionOptions;
@@ -110,17 +112,6 @@ pub fn warnings(net: &Network, art: &Artifacts) -> Vec<Diagnostic> {
         .collect()
 }
 
-fn pop_span(net: &Network, p: usize) -> Span {
-    net.spans.populations.get(p).copied().unwrap_or(Span::DUMMY)
-}
-
-fn pop_name(net: &Network, p: usize) -> String {
-    net.populations
-        .iter()
-        .nth(p)
-        .map_or_else(|| format!("#{p}"), |(_, pop)| pop.name.clone())
-}
-
 /// What `spikec verify` found.
 #[derive(Clone, Debug)]
 pub struct Verification {
@@ -179,23 +170,12 @@ pub fn verify(
         .help("this is a bug in spikec; please report it with the .snn file")]
     })?;
     // The simulator records what the network asks for; here, everything.
-    let mut all = net.clone();
-    all.records = all
-        .populations
-        .iter()
-        .map(|(id, _)| Record {
-            selection: Selection {
-                parts: vec![SelectionPart {
-                    population: id,
-                    indices: IndexSet::All,
-                }],
-            },
-            what: Recordable::Spikes,
-        })
-        .collect();
-    all.spans.records = vec![Span::DUMMY; all.records.len()];
-    all.spans.record_parts = vec![vec![Span::DUMMY]; all.records.len()];
-    let (_, sim) = simulate(&all, duration, spikec_sim::Engine::Jit, Precision::S1615)?;
+    let (_, sim) = simulate(
+        &recording_all(net),
+        duration,
+        spikec_sim::Engine::Jit,
+        Precision::S1615,
+    )?;
     let mut simulated: Vec<Spike> = sim
         .spikes
         .iter()

@@ -274,3 +274,42 @@ pub fn validation_diagnostic(net: &Network, e: &ValidationError) -> Diagnostic {
             .help("record `spikes` or a state variable of the model"),
     }
 }
+
+/// A copy of the network that records every population's spikes.
+pub(crate) fn recording_all(net: &Network) -> Network {
+    use spikec_ir::network::{IndexSet, Record, Recordable, Selection, SelectionPart};
+    let mut all = net.clone();
+    all.records = all
+        .populations
+        .iter()
+        .map(|(id, _)| Record {
+            selection: Selection {
+                parts: vec![SelectionPart {
+                    population: id,
+                    indices: IndexSet::All,
+                }],
+            },
+            what: Recordable::Spikes,
+        })
+        .collect();
+    all.spans.records = vec![Span::DUMMY; all.records.len()];
+    all.spans.record_parts = vec![vec![Span::DUMMY]; all.records.len()];
+    all
+}
+
+/// A population's declaration, for diagnostics (`Span::DUMMY` if none).
+pub(crate) fn population_span(net: &Network, p: usize) -> spikec_ir::Span {
+    net.spans
+        .populations
+        .get(p)
+        .copied()
+        .unwrap_or(spikec_ir::Span::DUMMY)
+}
+
+/// A population's name, for messages (`#p` if there is none).
+pub(crate) fn population_name(net: &Network, p: usize) -> String {
+    net.populations
+        .iter()
+        .nth(p)
+        .map_or_else(|| format!("#{p}"), |(_, pop)| pop.name.clone())
+}

@@ -43,6 +43,21 @@ pub struct Network {
     pub spans: Spans,
 }
 
+impl Network {
+    /// The first projection (index and data) that `pred` accepts: what a
+    /// backend that cannot realise some kind of projection reports.
+    pub fn first_projection(
+        &self,
+        pred: impl Fn(&Projection) -> bool,
+    ) -> Option<(usize, &Projection)> {
+        self.projections
+            .iter()
+            .enumerate()
+            .find(|(_, (_, p))| pred(p))
+            .map(|(i, (_, p))| (i, p))
+    }
+}
+
 /// A resolved network parameter.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetParam {

@@ -19,6 +19,7 @@ use crate::table::{
 use crate::trace::{trace, Tables};
 use crate::BuildError;
 use spikec_ir::expanded::Expanded;
+use spikec_ir::network::Projection;
 use spikec_ir::program::{Propagator, UpdateProgram};
 use spikec_ir::ring::network_shifts;
 use spikec_ir::ValidNetwork;
@@ -195,23 +196,13 @@ fn table_error(
 /// Maps and renders the files.
 pub fn compile(input: &Input<'_>, opts: &TargetOptions) -> Result<Artifacts, BuildError> {
     let (net, ex) = (&input.net, input.expanded);
-    if let Some((projection, (_, p))) = net
-        .projections
-        .iter()
-        .enumerate()
-        .find(|(_, (_, p))| p.is_gap_junction())
-    {
+    if let Some((projection, p)) = net.first_projection(Projection::is_gap_junction) {
         return Err(BuildError::GapJunction {
             projection,
             name: p.name.clone(),
         });
     }
-    if let Some((projection, (_, p))) = net
-        .projections
-        .iter()
-        .enumerate()
-        .find(|(_, (_, p))| p.stdp().is_some())
-    {
+    if let Some((projection, p)) = net.first_projection(|p| p.stdp().is_some()) {
         return Err(BuildError::Plastic {
             projection,
             name: p.name.clone(),

@@ -11,16 +11,7 @@ use spikec_sfq::lower::{Design, LowerError, LowerWarning, Unrealisable};
 use spikec_sfq::partition::{BudgetError, ChipBudget, PartitionError};
 use spikec_sfq::tech::TechError;
 
-fn pop_span(net: &Network, p: usize) -> Span {
-    net.spans.populations.get(p).copied().unwrap_or(Span::DUMMY)
-}
-
-fn pop_name(net: &Network, p: usize) -> String {
-    net.populations
-        .iter()
-        .nth(p)
-        .map_or_else(|| format!("#{p}"), |(_, pop)| pop.name.clone())
-}
+use crate::driver::{population_name as pop_name, population_span as pop_span};
 
 fn projection(net: &Network, j: usize) -> (String, Span) {
     let name = net

@@ -12,10 +12,9 @@ pub mod verify;
 use std::path::{Path, PathBuf};
 
 use crate::diag::Diagnostic;
-use crate::driver::{expand_valid, simulate, valid};
+use crate::driver::{expand_valid, recording_all, simulate, valid};
 use spikec_ir::eval::Precision;
-use spikec_ir::network::{IndexSet, Record, Recordable, Selection, SelectionPart};
-use spikec_ir::{Network, Span};
+use spikec_ir::Network;
 use spikec_sfq::lower::figures::{self, DesignReport};
 use spikec_sfq::lower::{self, Design, LowerOptions, PopulationCells};
 use spikec_sfq::partition::{self, ChipBudget, Partition};
@@ -167,27 +166,6 @@ pub(crate) fn offsets(net: &Network) -> Vec<u32> {
     }
     offsets.push(at);
     offsets
-}
-
-/// A copy of the network that records every population's spikes.
-pub(crate) fn recording_all(net: &Network) -> Network {
-    let mut all = net.clone();
-    all.records = all
-        .populations
-        .iter()
-        .map(|(id, _)| Record {
-            selection: Selection {
-                parts: vec![SelectionPart {
-                    population: id,
-                    indices: IndexSet::All,
-                }],
-            },
-            what: Recordable::Spikes,
-        })
-        .collect();
-    all.spans.records = vec![Span::DUMMY; all.records.len()];
-    all.spans.record_parts = vec![vec![Span::DUMMY]; all.records.len()];
-    all
 }
 
 /// The pulses the spike sources send in the first `duration` ms, as the

@@ -27,7 +27,8 @@ use spikec_sfq::lower::PopulationCells;
 use spikec_sfq::pulse::{self, PulseOptions, PulseStats};
 use spikec_sfq::tech::Technology;
 
-use super::{clock_stimulus, lower, offsets, ps, recording_all, stimuli_from};
+use super::{clock_stimulus, lower, offsets, ps, stimuli_from};
+use crate::driver::recording_all;
 
 /// One monitored neuron's rates.
 #[derive(Clone, Debug, PartialEq)]

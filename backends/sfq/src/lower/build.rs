@@ -18,7 +18,7 @@ use crate::netlist::{Instance, Module, ModuleInstance, Netlist, Port};
 use crate::tech::{CellKind, Technology};
 use crate::tree::{merger_tree, splitter_tree};
 use spikec_ir::model::ModelBody;
-use spikec_ir::network::Recordable;
+use spikec_ir::network::{Projection, Recordable};
 
 /// The top module's clock input in clocked mode. Population names are
 /// joined to their neuron numbers by `_`, so no input port is named so.
@@ -81,24 +81,14 @@ pub fn lower(input: &Input<'_>, options: &LowerOptions) -> Result<Design, Vec<Lo
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
 
-    if let Some((projection, (_, p))) = net
-        .projections
-        .iter()
-        .enumerate()
-        .find(|(_, (_, p))| p.is_gap_junction())
-    {
+    if let Some((projection, p)) = net.first_projection(Projection::is_gap_junction) {
         return Err(vec![LowerError::GapJunction {
             projection,
             name: p.name.clone(),
         }]);
     }
 
-    if let Some((projection, (_, p))) = net
-        .projections
-        .iter()
-        .enumerate()
-        .find(|(_, (_, p))| p.stdp().is_some())
-    {
+    if let Some((projection, p)) = net.first_projection(|p| p.stdp().is_some()) {
         return Err(vec![LowerError::Plastic {
             projection,
             name: p.name.clone(),
