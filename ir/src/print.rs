@@ -10,8 +10,8 @@ use std::fmt::Write;
 use crate::expr::{BinaryOp, CmpOp, ExprArena, ExprId, ExprKind, LogicOp, Type};
 use crate::model::{Generator, Model, ModelBody, OdeClass, ParamType};
 use crate::network::{
-    Connector, Distribution, IndexSet, NamedDraw, Network, Recordable, Selection, SettingValue,
-    SpikeTimes, Structure, ValueSpec, Var,
+    Connector, Distribution, IndexSet, ListedConnection, NamedDraw, Network, Recordable, Selection,
+    SettingValue, SpikeTimes, Structure, ValueSpec, Var,
 };
 use crate::units::{format_number, format_quantity, Dim};
 use crate::valid::{used_models, ValidNetwork};
@@ -116,13 +116,47 @@ pub fn print_network(valid: &ValidNetwork<'_>) -> String {
         } else {
             wdim
         };
-        let _ = writeln!(o, "  weight {}", value_spec(net, &[], &proj.weight, wdim));
+        // A list's own weights and delays replace the projection's.
+        let listed = |get: fn(&ListedConnection) -> Option<f64>, dim: Dim| match &proj.connector {
+            Connector::FromList { connections, .. } => {
+                let own: Vec<f64> = connections.iter().filter_map(get).collect();
+                let (lo, hi) = own
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                        (a.min(x), b.max(x))
+                    });
+                let range = format!(
+                    "[{}, {}]",
+                    crate::units::format_quantity(lo, dim),
+                    crate::units::format_quantity(hi, dim)
+                );
+                if own.is_empty() {
+                    None
+                } else if own.len() == connections.len() {
+                    Some(format!("from the list ({} values in {range})", own.len()))
+                } else {
+                    Some(format!(
+                        "from the list for {} of {} connections ({range})",
+                        own.len(),
+                        connections.len()
+                    ))
+                }
+            }
+            _ => None,
+        };
+        let weight = value_spec(net, &[], &proj.weight, wdim);
+        let _ = match listed(|c| c.weight, wdim) {
+            Some(l) if l.starts_with("from the list (") => writeln!(o, "  weight {l}"),
+            Some(l) => writeln!(o, "  weight {weight}; {l}"),
+            None => writeln!(o, "  weight {weight}"),
+        };
         if !proj.is_gap_junction() {
-            let _ = writeln!(
-                o,
-                "  delay {}",
-                value_spec(net, &[], &proj.delay, Dim::TIME)
-            );
+            let delay = value_spec(net, &[], &proj.delay, Dim::TIME);
+            let _ = match listed(|c| c.delay, Dim::TIME) {
+                Some(l) if l.starts_with("from the list (") => writeln!(o, "  delay {l}"),
+                Some(l) => writeln!(o, "  delay {delay}; {l}"),
+                None => writeln!(o, "  delay {delay}"),
+            };
         }
         match proj.stdp() {
             Some(r) => {
