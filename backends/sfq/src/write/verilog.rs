@@ -40,8 +40,10 @@ fn write_module(out: &mut String, tech: &Technology, netlist: &ValidNetlist, ind
     for port in &module.ports {
         let _ = writeln!(out, "  {} {};", port.direction.keyword(), port.name);
     }
+    // Population modules have a port per line: look ports up, not scan.
+    let port_names: std::collections::BTreeSet<&str> = ports.iter().copied().collect();
     for net in netlist.nets(index) {
-        if !module.ports.iter().any(|p| p.name == net.name) {
+        if !port_names.contains(net.name.as_str()) {
             let _ = writeln!(out, "  wire {};", net.name);
         }
     }
