@@ -11,6 +11,7 @@ mod expand;
 mod fmt;
 mod gap;
 mod golden;
+mod izhikevich_poly;
 mod motion;
 mod robustness;
 mod sfq;

@@ -64,6 +64,14 @@ fn spinnaker_examples_golden() {
             assert_eq!(e[0].code, "E0071", "{name}: {:?}", e[0]);
             continue;
         }
+        // Nor can plastic synapses (the polychronization network): E0072.
+        if net.projections.iter().any(|(_, p)| p.stdp().is_some()) {
+            let e = build(net, &spinn5())
+                .err()
+                .unwrap_or_else(|| panic!("{name} built"));
+            assert_eq!(e[0].code, "E0072", "{name}: {:?}", e[0]);
+            continue;
+        }
         let a = build_example(&path, &spinn5());
         let r = &a.report;
         assert!(r.routing_entries_max <= 1023, "{name}: {r:?}");

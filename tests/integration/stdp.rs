@@ -90,9 +90,15 @@ fn pair_stdp_potentiates_causal_and_depresses_acausal_pairs_by_the_formula() {
         ("10 ms, 40 ms", "5 ms", 1.0),
         ("10 ms, 20 ms, 30 ms, 60 ms", "3 ms, 14 ms, 25 ms", 2.0),
         ("10 ms, 40 ms", "14 ms", 3.5),
+        // Long enough (4000 steps) that old post spikes are pruned.
+        (
+            "10 ms, 150 ms, 290 ms, 380 ms",
+            "14 ms, 120 ms, 200 ms, 205 ms, 372 ms",
+            2.0,
+        ),
     ] {
         let src = pairing(pre, drive, "0.5 mV", rule, &format!("{d} ms"));
-        let (_, out) = run(&src, 100.0, Engine::Interp);
+        let (_, out) = run(&src, 400.0, Engine::Interp);
         let (tpre, tpost) = (times(&out, 0, h), times(&out, 2, h));
         assert!(!tpost.is_empty(), "{pre} / {drive}: Post is silent");
         let want = expected(&tpre, &tpost, d, 0.5, (0.1, 0.12), (20.0, 20.0), 1.0);

@@ -342,6 +342,11 @@ pub fn run_with_progress(
         let t0 = step as f64 * h;
         let t1 = (step + 1) as f64 * h;
         couple(&gaps, &mut pops, step, h);
+        if step % 1024 == 1023 {
+            for pl in plastics.iter_mut().flatten() {
+                pl.prune(h);
+            }
+        }
         for (p, pop) in pops.iter_mut().enumerate() {
             match &mut pop.kind {
                 Kind::Neurons(ns) => {

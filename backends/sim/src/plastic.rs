@@ -24,7 +24,8 @@
 //! weight `k · w`.
 //!
 //! Plasticity runs in this shared code, before delivery, so both engines
-//! see the same weights bit for bit.
+//! see the same weights bit for bit. Post spikes that no later pairing can
+//! reach are forgotten every 1024 steps ([`Plastic::prune`]).
 
 use spikec_ir::expanded::SynapseTable;
 use spikec_ir::network::{StdpRule, WeightDependence};
@@ -43,6 +44,8 @@ pub(crate) struct Plastic {
     post: Vec<Vec<(f64, f64)>>,
     /// Whether each global neuron is a target.
     targets: Vec<bool>,
+    /// The longest delay of the projection, in steps.
+    max_delay: f64,
 }
 
 impl Plastic {
@@ -59,6 +62,32 @@ impl Plastic {
             t_last: vec![f64::NEG_INFINITY; t.pre.len()],
             post: vec![Vec::new(); total],
             targets,
+            max_delay: f64::from(t.delays.max()),
+        }
+    }
+
+    /// Forgets post spikes no future pairing can use, so that memory does
+    /// not grow with the run: a row's next potentiation looks at post
+    /// spikes after its last spike (minus the delay), and depression at
+    /// the last post spike before `t − d`. Rows that never fired have a
+    /// zero trace and need none. Results do not change.
+    pub(crate) fn prune(&mut self, h: f64) {
+        let Some(oldest) = self
+            .t_last
+            .iter()
+            .copied()
+            .filter(|t| t.is_finite())
+            .reduce(f64::min)
+        else {
+            return;
+        };
+        let cutoff = oldest - self.max_delay * h;
+        for hist in &mut self.post {
+            let at = hist.partition_point(|&(tp, _)| tp < cutoff);
+            // Keep the last spike before the cutoff: depression reads it.
+            if at > 1 {
+                hist.drain(..at - 1);
+            }
         }
     }
 
