@@ -54,8 +54,8 @@ pub const DEFAULT_MACHINE: &str = "spinn5";
 pub enum Target {
     /// SpiNNaker core maps.
     Spinnaker,
-    /// SFQ netlists: named so that manifests can list it, skipped until the
-    /// backend exists.
+    /// SFQ netlists: the netlist, Verilog, JoSIM deck and reports, and with
+    /// `verify` the pulse-level check (`sfq/verify.json`).
     Sfq,
 }
 
