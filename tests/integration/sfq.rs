@@ -399,7 +399,7 @@ fn models_the_neuron_cell_cannot_realise_are_refused() {
 
 #[test]
 fn sfq_cli_builds_verifies_and_a_failed_build_leaves_the_old_output() {
-    let dir = std::env::temp_dir().join(format!("spikec-sfq-cli-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sfq_cli");
     let _ = std::fs::remove_dir_all(&dir);
     let d = dir.to_string_lossy().into_owned();
     let (code, out, err) = run(&[
@@ -491,6 +491,4 @@ fn sfq_cli_builds_verifies_and_a_failed_build_leaves_the_old_output() {
         "a=1 -> maybe",
     ]);
     assert_eq!(code, 2, "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
-    let _ = std::fs::remove_file(&bad);
 }

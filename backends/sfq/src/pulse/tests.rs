@@ -468,10 +468,10 @@ fn a_netlist_of_another_technology_is_an_error_not_a_panic() {
     }
 }
 
-/// About 1.5·10⁷ events; run with
-/// `cargo test --release -p spikec-sfq pulse::tests::throughput -- --ignored --nocapture`.
+/// About 1.5·10⁷ events, a timing measurement for release builds:
+/// `cargo test --release -p spikec-sfq --features heavy -- throughput --nocapture`.
+#[cfg(feature = "heavy")]
 #[test]
-#[ignore = "a timing measurement, for release builds"]
 fn throughput() {
     let tech = Technology::default();
     let design = tree_design(&tech, &splitter_tree(8));

@@ -256,14 +256,13 @@ fn a_larger_seeded_network_meets_every_budget_quickly() {
         p.crossing_signals,
         p.crossing_lines
     );
-    // Generous for unoptimised test builds; a release build takes far less.
-    assert!(took.as_secs() < 30, "took {took:?}");
     assert!(p.chips.len() <= first_fit_chips(&blocks, &budget));
 }
 
-/// The size the partitioner is meant for: run with `--release --ignored`.
+/// The size the partitioner is meant for, too slow for CI's debug build:
+/// `cargo test --release -p spikec-sfq --features heavy -- scale --nocapture`.
+#[cfg(feature = "heavy")]
 #[test]
-#[ignore]
 fn scale_ten_thousand_blocks_a_million_lines() {
     let (blocks, lines) = network(5, 10_000, 1_000_000);
     for pins in [None, Some(2000), Some(600)] {
@@ -286,7 +285,7 @@ fn scale_ten_thousand_blocks_a_million_lines() {
                     p.crossing_signals
                 );
             }
-            Err(e) => eprintln!("pins {pins:?}: {e}, {took:?}"),
+            Err(e) => panic!("pins {pins:?}: {e}, {took:?}"),
         }
     }
 }
