@@ -12,9 +12,9 @@ use crate::driver::{
     compile_file, expand_network, simulate_with_progress, Compilation, Override, SimRun,
 };
 use crate::fmt;
+use spikec_ir::{print_network, validate};
 
 mod sfq;
-use spikec_ir::{print_network, validate};
 
 /// Exit code: success.
 pub const EXIT_OK: i32 = 0;

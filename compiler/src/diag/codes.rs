@@ -106,6 +106,7 @@ pub const CODES: &[CodeInfo] = &[
     code!("W0009", "weights lose precision on SFQ"),
     code!("W0010", "leak cannot be realised on SFQ"),
     code!("W0011", "refractory period dropped on SFQ"),
+    code!("W0012", "a unit after a number shadows a model name"),
 ];
 
 /// Finds a code (case-insensitive; `E42`, `e0042` and `0042` all work).

@@ -6,7 +6,7 @@
 use super::dims::{self, Ty};
 use super::units::literal_value;
 use crate::diag::{did_you_mean, Diagnostic};
-use crate::front::ast::{Arg, Expr, ExprKind as AK, Ident};
+use crate::front::ast::{Arg, Expr, ExprKind as AK, Ident, UnitFactor};
 use spikec_ir::expr::{Expr as IrExpr, ExprArena, ExprId, ExprKind, Func};
 use spikec_ir::network::DistKind;
 use spikec_ir::Span;
@@ -17,6 +17,10 @@ pub trait Names {
     fn arena(&mut self) -> &mut ExprArena;
     /// Lowers a name to a node with its type.
     fn name(&mut self, name: &str, span: Span) -> Result<(ExprId, Ty), Diagnostic>;
+    /// Told of each unit written after a number, so that a scope where the
+    /// unit's symbol is also a name (a parameter `cm`) can warn: `1 / cm`
+    /// is one per centimetre there, not one over the parameter.
+    fn unit_after_number(&mut self, _unit: &UnitFactor) {}
 }
 
 fn push<N: Names>(n: &mut N, kind: ExprKind, ty: Ty) -> (ExprId, Ty) {
@@ -27,6 +31,9 @@ fn push<N: Names>(n: &mut N, kind: ExprKind, ty: Ty) -> (ExprId, Ty) {
 pub fn lower<N: Names>(n: &mut N, e: &Expr) -> Result<(ExprId, Ty), Diagnostic> {
     match &e.kind {
         AK::Number { text, units } => {
+            for u in units {
+                n.unit_after_number(u);
+            }
             let (v, d) = literal_value(text, units, e.span)?;
             // A bare 0 or inf fits any dimension.
             let poly = units.is_empty() && (v == 0.0 || v.is_infinite());

@@ -59,6 +59,9 @@ struct Cx<'d> {
     /// stay silent rather than repeat it as a dimension mismatch.
     failed: std::collections::HashSet<String>,
     diags: &'d mut Vec<Diagnostic>,
+    /// Warnings, kept apart so that they do not count as the errors that
+    /// fail the model; added after it is lowered.
+    warnings: Vec<Diagnostic>,
 }
 
 /// Progress of a `let` definition, lowered on first use so that the order
@@ -105,6 +108,7 @@ impl<'d> Cx<'d> {
         Cx {
             m,
             syms,
+            warnings: Vec::new(),
             lets: Vec::new(),
             let_states: Vec::new(),
             failed: Default::default(),
@@ -285,6 +289,25 @@ impl Names for Scoped<'_, '_> {
         };
         let ty = Ty::Num(d);
         Ok((cx.m.exprs.append(IrExpr { kind, ty: ty.ir() }), ty))
+    }
+
+    fn unit_after_number(&mut self, unit: &crate::front::ast::UnitFactor) {
+        // Unknown units are E0003's business (`5 v` for `5 * v`).
+        let known = spikec_ir::units::lookup_unit(&unit.name).is_some();
+        if known && self.cx.syms.contains_key(unit.name.as_str()) {
+            let u = &unit.name;
+            self.cx.warnings.push(
+                Diagnostic::warning(
+                    "W0012",
+                    format!("`{u}` after a number is the unit, not the model's `{u}`"),
+                )
+                .primary(unit.span, format!("the unit `{u}`"))
+                .help(format!(
+                    "a unit written after a number belongs to it (`1 / {u}` is one per {u}); to \
+                     use the model's `{u}`, write `1 / ({u})`, or rename it"
+                )),
+            );
+        }
     }
 }
 
@@ -821,6 +844,8 @@ pub fn lower_neuron(
         solver,
     });
     let ok = cx.diags.len() == before;
+    let warnings = std::mem::take(&mut cx.warnings);
+    cx.diags.extend(warnings);
     let m = cx.m;
     (ok.then_some(m), spans)
 }
