@@ -123,12 +123,8 @@ pub fn build(net: &Network, req: &SfqRequest) -> Result<SfqArtifacts, Vec<Diagno
     let module_report = write::report(&tech, &design.netlist);
     let mut report_text = report.to_text();
     report_text.push('\n');
-    report_text.push_str(&partition_text(
-        &partition,
-        &budget,
-        &names,
-        &blocks_names(&design, &names),
-    ));
+    let block_names = spikec_sfq::lower::blocks::names(&design, &names);
+    report_text.push_str(&partition_text(&partition, &budget, &block_names));
     report_text.push('\n');
     report_text.push_str(&module_report.to_text());
     let files = vec![
@@ -263,17 +259,9 @@ pub(crate) fn ps(ms: f64) -> f64 {
     (ms * 1e9 * 1000.0).round() / 1000.0
 }
 
-/// A name per partition block, in the order [`lower::blocks`] makes them.
-fn blocks_names(design: &Design, names: &[String]) -> Vec<String> {
-    spikec_sfq::lower::blocks::names(design, names)
-}
-
-fn partition_text(
-    p: &Partition,
-    budget: &ChipBudget,
-    _names: &[String],
-    blocks: &[String],
-) -> String {
+/// The chips: budget, crossings, and each chip's load and blocks (named
+/// as [`spikec_sfq::lower::blocks::names`] names them).
+fn partition_text(p: &Partition, budget: &ChipBudget, blocks: &[String]) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(out, "chips: {} (budget per chip: {budget})", p.chips.len());
