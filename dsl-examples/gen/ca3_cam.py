@@ -12,7 +12,13 @@ spikec follows NEST, where it acts from the next step (d + 1). The gate
 races and the STDP pairings (tau 3 ms at dt 1 ms) shift by a step per hop,
 and the content -> cue pairings land at zero time difference. Either an
 update-order option matching sPyNNaker, or delays re-derived for NEST's
-order, is needed before the experiment can be asserted.
+order, is needed before the experiment can be asserted. An experiment
+with the update order swapped to sPyNNaker's (input added before the
+membrane step) shortens the latencies but does not fix it: recall from
+{6} still finds no address, and the content -> cue weights pick up
+associations that were never presented (content 6 -> cue 0 at 1.7 nA)
+from the recall activity that echoes during learning. So sPyNNaker's
+synapse shaping and STDP conventions matter too.
 
 Usage (from anywhere; python3, standard library only):
 
