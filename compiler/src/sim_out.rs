@@ -96,18 +96,10 @@ pub fn write_outputs(dir: &Path, net: &Network, run: &Output) -> std::io::Result
     if !run.weights.is_empty() {
         // Plastic projections' weights at the end, as PyNN's
         // `Projection.get("weight", format="list")` gives them.
-        let offsets: Vec<u32> = net
-            .populations
-            .iter()
-            .scan(0u32, |at, (_, p)| {
-                let first = *at;
-                *at += p.size;
-                Some(first)
-            })
-            .collect();
+        let layout = spikec_ir::expanded::Layout::of(net);
         let local = |g: u32| {
-            let p = offsets.partition_point(|&o| o <= g) - 1;
-            (names[p], g - offsets[p])
+            let (p, i) = layout.local(g);
+            (names[p], i)
         };
         let mut w = String::from("projection,pre_population,pre,post_population,post,weight\n");
         for ((k, weights), synapses) in run.weights.iter().zip(&run.synapses) {

@@ -71,6 +71,18 @@ pub fn per_neuron(
     e: ExprId,
     i: usize,
 ) -> f64 {
+    per_neuron_at(model, params, e, i, &[])
+}
+
+/// [`per_neuron`] with the states at given values: how a backend probes a
+/// model's equations (the SFQ backend reads a leak off `v'`).
+pub fn per_neuron_at(
+    model: &crate::model::Model,
+    params: &[crate::expanded::PerNeuron],
+    e: ExprId,
+    i: usize,
+    states: &[f64],
+) -> f64 {
     eval(
         &model.exprs,
         e,
@@ -78,7 +90,7 @@ pub fn per_neuron(
             model,
             params,
             neuron: i,
-            states: &[],
+            states,
             time: 0.0,
             precision: Precision::F64,
         },

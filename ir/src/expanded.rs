@@ -18,6 +18,18 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The numbering of `net`'s populations, in declaration order.
+    pub fn of(net: &crate::Network) -> Layout {
+        let mut offsets = Vec::with_capacity(net.populations.len() + 1);
+        let mut next = 0u32;
+        for (_, p) in net.populations.iter() {
+            offsets.push(next);
+            next += p.size;
+        }
+        offsets.push(next);
+        Layout { offsets }
+    }
+
     /// Total number of neurons.
     pub fn total(&self) -> u32 {
         self.offsets.last().copied().unwrap_or(0)

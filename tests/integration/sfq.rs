@@ -255,6 +255,25 @@ fn xor_classifies_all_four_cases_on_the_pulse_simulator() {
 }
 
 #[test]
+fn classification_needs_every_high_rate_above_every_low_one() {
+    let separated = classify(&[
+        (true, 0.4, 2.0),
+        (true, 0.5, 2.0),
+        (false, 0.1, 2.0),
+        (false, 0.0, 2.0),
+    ]);
+    assert_eq!((separated.correct, separated.cases), (4, 4));
+    assert!((separated.margin.unwrap() - (0.4 - 0.1) / 2.0).abs() < 1e-12);
+    // A high case below a low one: not separable, negative margin; the
+    // midpoint 0.15 puts both the 0.1 high and the 0.2 low on the wrong side.
+    let overlapping = classify(&[(true, 0.1, 2.0), (true, 0.5, 2.0), (false, 0.2, 2.0)]);
+    assert_eq!(overlapping.correct, 1);
+    assert!(overlapping.margin.unwrap() < 0.0);
+    let tied = classify(&[(true, 0.2, 2.0), (false, 0.2, 2.0)]);
+    assert_eq!(tied.correct, 1);
+}
+
+#[test]
 fn xor_in_clocked_mode_serialises_fan_in_and_still_classifies() {
     let period_ms = 50e-9;
     let a = build_clocked("dsl-examples/xor_sfq.snn", &[], None, Some(period_ms));

@@ -283,13 +283,13 @@ pub fn run_with_progress(
         .zip(&ex.projections)
         .map(|((_, p), t)| p.stdp().map(|r| Plastic::new(*r, t, total)))
         .collect();
-    for (k, t) in ex.projections.iter().enumerate() {
-        if net
-            .projections
-            .iter()
-            .nth(k)
-            .is_some_and(|(_, p)| p.is_gap_junction())
-        {
+    // Plastic projections only: the step loop touches nothing when there
+    // are none.
+    let plastic_ids: Vec<usize> = (0..plastics.len())
+        .filter(|&k| plastics[k].is_some())
+        .collect();
+    for (k, ((_, proj), t)) in net.projections.iter().zip(&ex.projections).enumerate() {
+        if proj.is_gap_junction() {
             continue;
         }
         for (row, &g) in t.pre.iter().enumerate() {
@@ -343,8 +343,10 @@ pub fn run_with_progress(
         let t1 = (step + 1) as f64 * h;
         couple(&gaps, &mut pops, step, h);
         if step % 1024 == 1023 {
-            for pl in plastics.iter_mut().flatten() {
-                pl.prune(h);
+            for &k in &plastic_ids {
+                if let Some(pl) = plastics[k].as_mut() {
+                    pl.prune(h);
+                }
             }
         }
         for (p, pop) in pops.iter_mut().enumerate() {
@@ -421,10 +423,11 @@ pub fn run_with_progress(
         }
         // Post spikes first: plastic rows sent this step pair with them
         // only after their delay, so the order within the step is free.
-        for &(p, i, _) in &fired {
-            let g = ex.layout.global(p as usize, i);
-            for pl in plastics.iter_mut().flatten() {
-                pl.post_spike(g, t1);
+        for &k in &plastic_ids {
+            if let Some(pl) = plastics[k].as_mut() {
+                for &(p, i, _) in &fired {
+                    pl.post_spike(ex.layout.global(p as usize, i), t1);
+                }
             }
         }
         for &(p, i, mult) in &fired {
@@ -451,11 +454,9 @@ pub fn run_with_progress(
             }
         }
     }
-    let synapses = plastics
+    let synapses = plastic_ids
         .iter()
-        .enumerate()
-        .filter(|(_, p)| p.is_some())
-        .map(|(k, _)| {
+        .map(|&k| {
             let t = &ex.projections[k];
             (0..t.pre.len())
                 .flat_map(|r| t.row(r).map(move |s| (t.pre[r], t.targets[s])))
@@ -503,24 +504,25 @@ fn gap_junctions(
         if !proj.is_gap_junction() {
             continue;
         }
+        // The gap port and the state it jumps, per population, found once.
+        let ports: Vec<Option<(u32, u32)>> = net
+            .populations
+            .iter()
+            .map(|(_, pop)| {
+                let d = net.models[pop.model].dynamics()?;
+                let port = d.ports.iter().position(|q| q.name == proj.port)?;
+                Some((port as u32, d.ports[port].target.index() as u32))
+            })
+            .collect();
         let end = |g: u32| -> Result<GapEnd, SimError> {
             let (p, i) = ex.layout.local(g);
-            let model = &net.models[net
-                .populations
-                .iter()
-                .nth(p)
-                .map(|(_, x)| x.model)
-                .ok_or_else(|| SimError::Inconsistent(format!("no population {p}")))?];
-            let port = model
-                .dynamics()
-                .and_then(|d| d.ports.iter().position(|q| q.name == proj.port))
+            let (port, state) = ports[p]
                 .ok_or_else(|| SimError::Inconsistent(format!("no port `{}`", proj.port)))?;
-            let state = model.dynamics().map_or(0, |d| d.ports[port].target.index());
             Ok(GapEnd {
                 pop: p as u32,
                 neuron: i,
-                state: state as u32,
-                port: port as u32,
+                state,
+                port,
             })
         };
         for (row, &pre) in t.pre.iter().enumerate() {

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::diag::Diagnostic;
 use crate::driver::{expand_valid, recording_all, simulate, valid};
 use spikec_ir::eval::Precision;
+use spikec_ir::expanded::Layout;
 use spikec_ir::Network;
 use spikec_sfq::lower::figures::{self, DesignReport};
 use spikec_sfq::lower::{self, Design, LowerOptions, PopulationCells};
@@ -93,7 +94,7 @@ pub fn build(net: &Network, req: &SfqRequest) -> Result<SfqArtifacts, Vec<Diagno
         None => base,
     };
     let design = lower(net, &tech, req.clock_ms)?;
-    let offsets = offsets(net);
+    let offsets = Layout::of(net).offsets;
     let names: Vec<String> = net
         .populations
         .iter()
@@ -152,18 +153,6 @@ pub fn build(net: &Network, req: &SfqRequest) -> Result<SfqArtifacts, Vec<Diagno
     })
 }
 
-/// Each population's first global neuron id, then the total.
-pub(crate) fn offsets(net: &Network) -> Vec<u32> {
-    let mut offsets = Vec::with_capacity(net.populations.len() + 1);
-    let mut at = 0u32;
-    for (_, p) in net.populations.iter() {
-        offsets.push(at);
-        at += p.size;
-    }
-    offsets.push(at);
-    offsets
-}
-
 /// The pulses the spike sources send in the first `duration` ms, as the
 /// simulator draws them, on the design's input ports. A spike of step `s`
 /// leaves at the end of the step.
@@ -179,14 +168,7 @@ pub(crate) fn source_stimuli(
     if !has_sources || duration <= 0.0 {
         return Ok(clock_stimulus(design, duration).into_iter().collect());
     }
-    let (_, out) = simulate(
-        &recording_all(net),
-        duration,
-        spikec_sim::Engine::Interp,
-        Precision::F64,
-    )?;
-    let mut stimuli = stimuli_from(net, design, &out);
-    stimuli.extend(clock_stimulus(design, duration));
+    let (_, mut stimuli) = reference_run(net, design, duration)?;
     // The deck's current pulses need a pulse width between them; closer
     // spikes would merge at the DC/SFQ converter anyway.
     let width = JosimOptions::default().pulse_rise_ps + JosimOptions::default().pulse_fall_ps;
@@ -196,9 +178,28 @@ pub(crate) fn source_stimuli(
     Ok(stimuli)
 }
 
+/// The network-level run the circuit is checked against, every population
+/// recorded, and the pulses it gives the circuit for `duration` ms: the
+/// spike sources' (as this run draws them) and, clocked, the clock's.
+pub(crate) fn reference_run(
+    net: &Network,
+    design: &Design,
+    duration: f64,
+) -> Result<(spikec_sim::Output, Vec<Stimulus>), Vec<Diagnostic>> {
+    let (_, out) = simulate(
+        &recording_all(net),
+        duration,
+        spikec_sim::Engine::Interp,
+        Precision::F64,
+    )?;
+    let mut stimuli = stimuli_from(net, design, &out);
+    stimuli.extend(clock_stimulus(design, duration));
+    Ok((out, stimuli))
+}
+
 /// The clock's pulses for `duration` ms in clocked mode: one a period,
 /// the first half a period in.
-pub(crate) fn clock_stimulus(design: &Design, duration: f64) -> Option<Stimulus> {
+fn clock_stimulus(design: &Design, duration: f64) -> Option<Stimulus> {
     let clock = design.clock.as_ref()?;
     let stop = ps(duration);
     let times_ps: Vec<f64> = (0u64..)
@@ -213,11 +214,7 @@ pub(crate) fn clock_stimulus(design: &Design, duration: f64) -> Option<Stimulus>
 
 /// The spike sources' spikes of a simulation as pulses on the design's
 /// input ports.
-pub(crate) fn stimuli_from(
-    net: &Network,
-    design: &Design,
-    out: &spikec_sim::Output,
-) -> Vec<Stimulus> {
+fn stimuli_from(net: &Network, design: &Design, out: &spikec_sim::Output) -> Vec<Stimulus> {
     let mut times: Vec<Vec<Vec<f64>>> = design
         .populations
         .iter()

@@ -20,15 +20,14 @@
 //! minus the highest `low` rate, relative to the highest input rate.
 
 use crate::diag::Diagnostic;
-use crate::driver::{simulate, Override};
-use spikec_ir::eval::Precision;
+use crate::driver::Override;
 use spikec_ir::Network;
 use spikec_sfq::lower::PopulationCells;
 use spikec_sfq::pulse::{self, PulseOptions, PulseStats};
 use spikec_sfq::tech::Technology;
 
-use super::{clock_stimulus, lower, offsets, ps, stimuli_from};
-use crate::driver::recording_all;
+use super::{lower, ps, reference_run};
+use spikec_ir::expanded::Layout;
 
 /// One monitored neuron's rates.
 #[derive(Clone, Debug, PartialEq)]
@@ -102,14 +101,7 @@ pub fn verify_clocked(
     clock_ms: Option<f64>,
 ) -> Result<SfqVerification, Vec<Diagnostic>> {
     let design = lower(net, tech, clock_ms)?;
-    let (_, out) = simulate(
-        &recording_all(net),
-        duration,
-        spikec_sim::Engine::Interp,
-        Precision::F64,
-    )?;
-    let mut stimuli = stimuli_from(net, &design, &out);
-    stimuli.extend(clock_stimulus(&design, duration));
+    let (out, stimuli) = reference_run(net, &design, duration)?;
     let options = PulseOptions {
         seed: net.seed,
         stop_ps: ps(duration),
@@ -122,7 +114,7 @@ pub fn verify_clocked(
         .help("this is a bug in spikec; please report it with the .snn file")]
     })?;
 
-    let offsets = offsets(net);
+    let offsets = Layout::of(net).offsets;
     let mut counts = vec![0u64; offsets.last().copied().unwrap_or(0) as usize];
     for s in &out.spikes {
         if let Some(c) = offsets
@@ -259,10 +251,12 @@ pub fn input_rate(runs: &[&SfqVerification]) -> f64 {
 /// threshold is midway between the lowest `high` and the highest `low`
 /// rate, and a case is correct on the right side of it.
 pub fn classify(results: &[(bool, f64, f64)]) -> Classification {
-    let highs = results.iter().filter(|r| r.0).map(|r| r.1);
-    let lows = results.iter().filter(|r| !r.0).map(|r| r.1);
-    let lowest_high = highs.clone().reduce(f64::min);
-    let highest_low = lows.clone().reduce(f64::max);
+    let lowest_high = results.iter().filter(|r| r.0).map(|r| r.1).reduce(f64::min);
+    let highest_low = results
+        .iter()
+        .filter(|r| !r.0)
+        .map(|r| r.1)
+        .reduce(f64::max);
     let input = results.iter().map(|r| r.2).fold(0.0, f64::max);
     let threshold = match (lowest_high, highest_low) {
         (Some(h), Some(l)) => (h + l) / 2.0,
@@ -284,15 +278,11 @@ pub fn classify(results: &[(bool, f64, f64)]) -> Classification {
         (Some(h), Some(l)) if input > 0.0 => Some((h - l) / input),
         _ => None,
     };
+    // When the rates overlap, the lowest `high` rate is at or below the
+    // midpoint, so that case counts as wrong.
     Classification {
         cases: results.len(),
-        correct: if margin.is_some_and(|m| m <= 0.0) {
-            // Overlapping rates: no threshold separates them; count the
-            // cases on the right side of the midpoint all the same.
-            correct.min(results.len().saturating_sub(1))
-        } else {
-            correct
-        },
+        correct,
         margin,
         lowest_high_ghz: lowest_high,
         highest_low_ghz: highest_low,

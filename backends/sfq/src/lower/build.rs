@@ -17,7 +17,7 @@ use super::{
 use crate::netlist::{Instance, Module, ModuleInstance, Netlist, Port};
 use crate::tech::{CellKind, Technology};
 use crate::tree::{merger_tree, splitter_tree};
-use spikec_ir::model::ModelBody;
+use spikec_ir::model::{Model, ModelBody};
 use spikec_ir::network::{Projection, Recordable};
 
 /// The top module's clock input in clocked mode. Population names are
@@ -141,8 +141,21 @@ pub fn lower(input: &Input<'_>, options: &LowerOptions) -> Result<Design, Vec<Lo
     let total = layout.total() as usize;
     let mut raw: Vec<(u32, u32, f64, usize)> = Vec::new();
     let mut max_weight = vec![0.0f64; total];
+    let models: Vec<&Model> = net
+        .populations
+        .iter()
+        .map(|(_, p)| &net.models[p.model])
+        .collect();
     for (j, ((_, proj), table)) in net.projections.iter().zip(&ex.projections).enumerate() {
         let mut negative = false;
+        // The projection's port in each population's model, found once.
+        let ports: Vec<Option<usize>> = models
+            .iter()
+            .map(|m| {
+                m.dynamics()
+                    .and_then(|d| d.ports.iter().position(|x| x.name == proj.port))
+            })
+            .collect();
         for (r, &pre) in table.pre.iter().enumerate() {
             for k in table.row(r) {
                 let post = table.targets[k];
@@ -150,15 +163,8 @@ pub fn lower(input: &Input<'_>, options: &LowerOptions) -> Result<Design, Vec<Lo
                 let Some((shape, _)) = &cells[pp] else {
                     continue;
                 };
-                let pop = net.populations.iter().nth(pp).map(|(_, p)| p);
-                let Some(pop) = pop else { continue };
-                let model = &net.models[pop.model];
-                let port = match &model.body {
-                    ModelBody::Neuron(d) => d.ports.iter().position(|x| x.name == proj.port),
-                    ModelBody::Source(_) => None,
-                };
-                let scale = port.map_or(1.0, |port| {
-                    shape.scale(model, &ex.populations[pp].params, port, i as usize)
+                let scale = ports[pp].map_or(1.0, |port| {
+                    shape.scale(models[pp], &ex.populations[pp].params, port, i as usize)
                 });
                 let w = table.weights.get(k) * scale;
                 if w == 0.0 || !w.is_finite() {

@@ -20,7 +20,7 @@
 //! dropped with a warning: the cell is ready again after its minimum input
 //! separation, picoseconds later.
 
-use spikec_ir::eval::{eval, NeuronLeaves, Precision};
+use spikec_ir::eval::per_neuron_at;
 use spikec_ir::expanded::PerNeuron;
 use spikec_ir::expr::{CmpOp, ExprArena, ExprId, ExprKind};
 use spikec_ir::model::{Model, State};
@@ -107,8 +107,6 @@ impl std::fmt::Display for Unrealisable {
 /// The parts of an accepted model.
 #[derive(Clone, Debug)]
 pub struct Shape {
-    /// The one state.
-    state: Handle<State>,
     /// The threshold side of the spike condition.
     threshold: ExprId,
     /// The reset value.
@@ -176,7 +174,6 @@ pub fn shape(model: &Model) -> Result<Shape, Unrealisable> {
         scales.push(p.scale);
     }
     Ok(Shape {
-        state,
         threshold,
         reset,
         rhs: d.odes.iter().find(|o| o.state == state).map(|o| o.rhs),
@@ -203,22 +200,7 @@ impl Shape {
         params: &[PerNeuron],
         i: usize,
     ) -> Result<CellNeuron, Unrealisable> {
-        let at = |e: ExprId, v: f64| {
-            let states = [v];
-            eval(
-                &model.exprs,
-                e,
-                &NeuronLeaves {
-                    model,
-                    params,
-                    neuron: i,
-                    states: &states,
-                    time: 0.0,
-                    precision: Precision::F64,
-                },
-            )
-        };
-        let _ = self.state;
+        let at = |e: ExprId, v: f64| per_neuron_at(model, params, e, i, &[v]);
         let reset = at(self.reset, 0.0);
         let threshold = at(self.threshold, reset);
         // NaN thresholds fail too.

@@ -39,14 +39,7 @@ pub enum ExpandError {
 /// Expands every population and projection of `net`.
 pub fn expand(net: &ValidNetwork<'_>) -> Result<Expanded, Vec<ExpandError>> {
     let net = net.network();
-    let mut offsets = Vec::with_capacity(net.populations.len() + 1);
-    let mut next = 0u32;
-    for (_, p) in net.populations.iter() {
-        offsets.push(next);
-        next += p.size;
-    }
-    offsets.push(next);
-    let layout = Layout { offsets };
+    let layout = Layout::of(net);
     let populations: Vec<_> = net
         .populations
         .iter()
