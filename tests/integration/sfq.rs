@@ -389,6 +389,30 @@ fn lowering_realises_thresholds_weights_and_trees() {
 }
 
 #[test]
+fn neurons_without_inputs_of_a_sign_leave_those_inputs_open() {
+    // A: inhibitory input only; B: no input at all. Both lower, and the
+    // circuit, like the network, stays silent.
+    let src = "neuron cell { parameter th = 15 mV\n state v = 0 mV\n \
+               input excitatory -> v, inhibitory -> v\n spike v >= th { v = 0 mV } }\n\
+               network T { timestep 1 ps\n population S = SpikeSourcePoisson[1] { rate = 1 GHz }\n \
+               population A = cell[1]\n population B = cell[1]\n \
+               connect S -> A : all_to_all() { port inhibitory, weight -15 mV }\n \
+               record A.spikes, B.spikes }";
+    let d = lower(src).unwrap_or_else(|e| panic!("{e:?}"));
+    let PopulationCells::Neurons { neurons, .. } = &d.populations[1] else {
+        panic!("A is neurons")
+    };
+    assert_eq!(neurons[0].fan_in, (0, 1));
+    let net = compile_ok("t.snn", src, &[]);
+    let v = verify(&net, &Technology::default(), 20e-6).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(v.outputs.len(), 2);
+    assert!(v
+        .outputs
+        .iter()
+        .all(|o| o.circuit == 0 && o.simulated == 0 && o.ok()));
+}
+
+#[test]
 fn models_the_neuron_cell_cannot_realise_are_refused() {
     let cases = [
         ("IF_curr_exp[1] { tau_refrac = 0 ms }", "1 nA", "states"),

@@ -15,8 +15,8 @@
 //! - the top module exists, every child module exists, the hierarchy has no
 //!   cycle and every module is reached from the top;
 //! - every signal pin and child port is connected (except a neuron's
-//!   inhibitory input, which a neuron without inhibitory synapses leaves
-//!   open), and only those (bias
+//!   inputs, which a neuron without synapses of that sign leaves open),
+//!   and only those (bias
 //!   pins are not nets: each instance sets its own bias current per bias
 //!   pin, in `bias_ua`, which must give each of the cell's bias pins a
 //!   finite, non-negative value);
@@ -581,16 +581,14 @@ fn check_module(
         let cell = tech.cell(inst.kind);
         let master = cell.subcircuit_name().to_string();
         let pins = &cell.pins;
-        // A neuron without inhibitory synapses leaves that input open.
-        let open = (inst.kind == CellKind::Neuron)
-            .then(|| tech.inhibitory_input())
-            .flatten()
-            .filter(|pin| !inst.connections.contains_key(*pin));
+        // A neuron without synapses of a sign leaves that input open: no
+        // pulse arrives there. Every other cell's inputs must be driven.
+        let may_be_open = inst.kind == CellKind::Neuron;
         let signal = pins
             .inputs
             .iter()
+            .filter(|p| !(may_be_open && !inst.connections.contains_key(*p)))
             .chain(&pins.clocks)
-            .filter(|p| Some(p.as_str()) != open)
             .map(|p| (p, Direction::Input))
             .chain(pins.outputs.iter().map(|p| (p, Direction::Output)));
         check_pins(
