@@ -587,7 +587,7 @@ fn check_module(
         let signal = pins
             .inputs
             .iter()
-            .filter(|p| !(may_be_open && !inst.connections.contains_key(*p)))
+            .filter(|p| !may_be_open || inst.connections.contains_key(*p))
             .chain(&pins.clocks)
             .map(|p| (p, Direction::Input))
             .chain(pins.outputs.iter().map(|p| (p, Direction::Output)));

@@ -6,56 +6,13 @@
 //! Block `g` is global neuron `g`, so lines keep the design's numbering; in
 //! clocked mode one more block holds the clock's converter and tree, with a
 //! line to every clocked neuron (each chip needs the clock once).
-//! Resources are counted from the netlist's own instances, with their
-//! programmable biases, so that chips add up to the report's totals.
+//! Resources are those [`super::owners`] attributes, the same the report
+//! adds up per population, so chips add up to the report's totals.
 
+use super::owners::owners;
 use super::{Design, PopulationCells};
-use crate::netlist::ValidNetlist;
 use crate::partition::{Block, Line};
 use crate::tech::{CellKind, Technology};
-
-/// Resources of a set of cells.
-#[derive(Clone, Copy, Default)]
-struct Load {
-    jjs: u64,
-    area_um2: f64,
-    bias_ua: f64,
-}
-
-impl Load {
-    fn add_cell(&mut self, tech: &Technology, kind: CellKind, programmable_ua: f64) {
-        let cell = tech.cell(kind);
-        self.jjs += u64::from(cell.jjs);
-        self.area_um2 += cell.area_um2;
-        self.bias_ua += cell.bias_ua + programmable_ua;
-    }
-
-    fn add(&mut self, other: Load) {
-        self.jjs += other.jjs;
-        self.area_um2 += other.area_um2;
-        self.bias_ua += other.bias_ua;
-    }
-}
-
-/// A module's cells with its children's, by name.
-fn module_load(tech: &Technology, netlist: &ValidNetlist, name: &str) -> Load {
-    let mut load = Load::default();
-    if let Some(m) = netlist.module_index(name) {
-        let module = &netlist.modules()[m];
-        for inst in &module.instances {
-            load.add_cell(tech, inst.kind, inst.bias_ua.values().sum());
-        }
-        for child in &module.submodules {
-            load.add(module_load(tech, netlist, &child.module));
-        }
-    }
-    load
-}
-
-/// The number in a generated name: `syn12` with prefix `syn` is 12.
-fn number(name: &str, prefix: &str) -> Option<usize> {
-    name.strip_prefix(prefix)?.parse().ok()
-}
 
 /// Blocks and lines of `design`; `offsets` are the populations' first
 /// global ids followed by the total.
@@ -66,89 +23,26 @@ pub fn blocks(
     offsets: &[u32],
 ) -> (Vec<Block>, Vec<Line>) {
     let total = offsets.last().copied().unwrap_or(0) as usize;
-    let mut load = vec![Load::default(); total];
-    let mut external = vec![0u32; total];
-    let netlist = &design.netlist;
-    let mut tree_loads = std::collections::BTreeMap::new();
-    let mut tree = |name: &str| {
-        *tree_loads
-            .entry(name.to_string())
-            .or_insert_with(|| module_load(tech, netlist, name))
+    let owned = owners(tech, design, offsets);
+    // Off-chip pins: a source's DC/SFQ converter, a monitor's SFQ/DC one.
+    let block = |name: String, group: u32, sum: &super::owners::Sum| {
+        let (jjs, area_um2) = sum.jjs_and_area(tech);
+        Block {
+            name,
+            group,
+            jjs,
+            area_um2,
+            bias_ua: sum.bias_ua,
+            external_pins: (sum.count(CellKind::DcSfq) + sum.count(CellKind::SfqDc)) as u32,
+        }
     };
-
-    for (p, cells) in design.populations.iter().enumerate() {
-        let first = offsets[p] as usize;
-        let PopulationCells::Neurons { module, neurons } = cells else {
-            continue;
-        };
-        let Some(m) = netlist.module_index(module) else {
-            continue;
-        };
-        let module = &netlist.modules()[m];
-        for inst in &module.instances {
-            let owner = match inst.kind {
-                CellKind::Synapse => number(&inst.name, "syn")
-                    .and_then(|l| design.lines.get(l))
-                    .map(|&(_, post)| post as usize),
-                _ => number(&inst.name, "n").map(|i| first + i),
-            };
-            if let Some(g) = owner.filter(|&g| g < total) {
-                load[g].add_cell(tech, inst.kind, inst.bias_ua.values().sum());
-            }
-        }
-        for child in &module.submodules {
-            // The module's clock tree (`ckt`) goes with its first neuron.
-            let i = ["mex", "minh", "fo"]
-                .iter()
-                .find_map(|prefix| number(&child.name, prefix))
-                .or((child.name == "ckt").then_some(0));
-            if let Some(g) = i.map(|i| first + i).filter(|&g| g < total) {
-                load[g].add(tree(&child.module));
-            }
-        }
-        for (i, n) in neurons.iter().enumerate() {
-            external[first + i] += u32::from(n.monitor.is_some());
-        }
-    }
-    // In clocked mode the clock's converter and distribution tree are a
-    // block of their own, with a line to every neuron it clocks.
-    let mut clock = Load::default();
-    let top = netlist.top_module();
-    for inst in top.instances.iter().filter(|i| i.name == "dcck") {
-        clock.add_cell(tech, inst.kind, inst.bias_ua.values().sum());
-    }
-    for child in top.submodules.iter().filter(|c| c.name == "fock") {
-        clock.add(tree(&child.module));
-    }
-    for inst in &top.instances {
-        let g = number(&inst.name, "dc").or_else(|| number(&inst.name, "do"));
-        if let Some(g) = g.filter(|&g| g < total) {
-            load[g].add_cell(tech, inst.kind, inst.bias_ua.values().sum());
-            if inst.kind == CellKind::DcSfq {
-                external[g] += 1;
-            }
-        }
-    }
-    for child in &top.submodules {
-        if let Some(g) = number(&child.name, "fo").filter(|&g| g < total) {
-            load[g].add(tree(&child.module));
-        }
-    }
-
     let labels = block_names(design, names, offsets);
     let mut blocks: Vec<Block> = (0..total)
         .map(|g| {
             let group = offsets
                 .partition_point(|&o| o as usize <= g)
                 .saturating_sub(1) as u32;
-            Block {
-                name: labels[g].clone(),
-                group,
-                jjs: load[g].jjs,
-                area_um2: load[g].area_um2,
-                bias_ua: load[g].bias_ua,
-                external_pins: external[g],
-            }
+            block(labels[g].clone(), group, &owned.neurons[g])
         })
         .collect();
     let mut lines: Vec<Line> = design
@@ -175,14 +69,8 @@ pub fn blocks(
             })
             .collect();
         lines.extend(clocked.into_iter().map(|g| Line { from: total, to: g }));
-        blocks.push(Block {
-            name: CLOCK_BLOCK.into(),
-            group: design.populations.len() as u32,
-            jjs: clock.jjs,
-            area_um2: clock.area_um2,
-            bias_ua: clock.bias_ua,
-            external_pins: 1,
-        });
+        let group = design.populations.len() as u32;
+        blocks.push(block(CLOCK_BLOCK.into(), group, &owned.clock));
     }
     (blocks, lines)
 }

@@ -1,11 +1,9 @@
 //! The figures of a lowered design, per population and in total: what
 //! `report.json` and `report.txt` say.
 //!
-//! Resources come from the netlist itself (each module flattened with its
-//! children, each instance with its own programmable biases), attributed
-//! to populations by the generated names: a population module is its
-//! population's, and in the top module `dc<g>`, `fo<g>` and `do<g>` belong
-//! to the population of global neuron `g`. Timing comes from the design's
+//! Resources come from the netlist itself, each instance with its own
+//! programmable biases, attributed to neurons by [`super::owners`] and
+//! summed per population (the clock's cells count in the total only). Timing comes from the design's
 //! structure and the technology's cell delays:
 //! - a line's latency is its sender's delay (DC/SFQ or neuron), the
 //!   deepest path of its splitter tree, the synapse, and the deepest path
@@ -30,8 +28,8 @@
 
 use std::collections::BTreeMap;
 
+use super::owners::{owners, Sum};
 use super::{Design, PopulationCells};
-use crate::netlist::ValidNetlist;
 use crate::tech::{CellKind, Technology};
 use crate::timing::{
     loss_onset_rate, max_usable_rate_ghz, Arrivals, CellTiming, ClockedTiming, TimingModel,
@@ -114,55 +112,6 @@ pub fn timing_model(tech: &Technology) -> TimingModel {
     }
 }
 
-/// Resource sums of a set of instances.
-#[derive(Clone, Debug, Default)]
-struct Sum {
-    cells: BTreeMap<CellKind, u64>,
-    bias_ua: f64,
-    bias_lines: u64,
-}
-
-impl Sum {
-    fn add(&mut self, other: &Sum) {
-        for (&k, &n) in &other.cells {
-            *self.cells.entry(k).or_default() += n;
-        }
-        self.bias_ua += other.bias_ua;
-        self.bias_lines += other.bias_lines;
-    }
-}
-
-/// Each module's sum with its children's, by module index.
-fn flattened(tech: &Technology, netlist: &ValidNetlist) -> Vec<Sum> {
-    fn visit(tech: &Technology, nl: &ValidNetlist, m: usize, memo: &mut Vec<Option<Sum>>) -> Sum {
-        if let Some(s) = &memo[m] {
-            return s.clone();
-        }
-        let module = &nl.modules()[m];
-        let mut sum = Sum::default();
-        for inst in &module.instances {
-            *sum.cells.entry(inst.kind).or_default() += 1;
-            sum.bias_ua += tech.cell(inst.kind).bias_ua + inst.bias_ua.values().sum::<f64>();
-            sum.bias_lines += inst.bias_ua.len() as u64;
-        }
-        for child in &module.submodules {
-            if let Some(c) = nl.module_index(&child.module) {
-                sum.add(&visit(tech, nl, c, memo));
-            }
-        }
-        memo[m] = Some(sum.clone());
-        sum
-    }
-    let n = netlist.modules().len();
-    let mut memo = vec![None; n];
-    (0..n).map(|m| visit(tech, netlist, m, &mut memo)).collect()
-}
-
-/// `dc12` → 12 for the given prefix.
-fn global_of(name: &str, prefix: &str) -> Option<u32> {
-    name.strip_prefix(prefix)?.parse().ok()
-}
-
 /// Computes the report. `offsets` are the populations' first global ids
 /// followed by the total; `names` their names.
 pub fn report(
@@ -171,48 +120,23 @@ pub fn report(
     names: &[String],
     offsets: &[u32],
 ) -> DesignReport {
-    let netlist = &design.netlist;
-    let flat = flattened(tech, netlist);
     let npop = design.populations.len();
-    let pop_of = |g: u32| {
-        offsets
-            .partition_point(|&o| o <= g)
-            .saturating_sub(1)
-            .min(npop.saturating_sub(1))
-    };
+    let owned = owners(tech, design, offsets);
     let mut sums = vec![Sum::default(); npop];
-    for (p, cells) in design.populations.iter().enumerate() {
-        if let PopulationCells::Neurons { module, .. } = cells {
-            if let Some(m) = netlist.module_index(module) {
-                sums[p].add(&flat[m]);
-            }
+    for (p, sum) in sums.iter_mut().enumerate() {
+        for g in offsets[p] as usize..offsets[p + 1] as usize {
+            sum.add(&owned.neurons[g]);
         }
     }
-    let top = netlist.top_module();
-    for inst in &top.instances {
-        let g = global_of(&inst.name, "dc").or_else(|| global_of(&inst.name, "do"));
-        if let Some(g) = g {
-            let s = &mut sums[pop_of(g)];
-            *s.cells.entry(inst.kind).or_default() += 1;
-            s.bias_ua += tech.cell(inst.kind).bias_ua + inst.bias_ua.values().sum::<f64>();
-            s.bias_lines += inst.bias_ua.len() as u64;
-        }
-    }
-    for child in &top.submodules {
-        if let (Some(g), Some(m)) = (
-            global_of(&child.name, "fo"),
-            netlist.module_index(&child.module),
-        ) {
-            sums[pop_of(g)].add(&flat[m]);
-        }
+    // The total adds, in clocked mode, the clock's converter and tree.
+    let mut total_sum = owned.clock.clone();
+    for sum in &sums {
+        total_sum.add(sum);
     }
 
     let timing = Timing::new(tech, design, offsets);
     let model = timing_model(tech);
     let mut populations = Vec::with_capacity(npop);
-    // The total is the whole netlist: the populations' cells, and in
-    // clocked mode the clock's converter and distribution tree.
-    let total_sum = flat[netlist.top()].clone();
     let clocked = design.clock.as_ref().map(|c| c.period_ps);
     for (p, sum) in sums.iter().enumerate() {
         let (lo, hi) = (offsets[p] as usize, offsets[p + 1] as usize);
@@ -244,7 +168,7 @@ pub fn report(
     });
     DesignReport {
         technology: tech.name().to_string(),
-        top: top.name.clone(),
+        top: design.netlist.top_module().name.clone(),
         recurrent: timing.recurrent,
         clock,
         populations,
@@ -253,14 +177,14 @@ pub fn report(
 }
 
 fn figures(tech: &Technology, sum: &Sum) -> Figures {
-    let totals = tech.totals(sum.cells.iter().map(|(&k, &n)| (k, n)));
+    let (jj_count, area_um2) = sum.jjs_and_area(tech);
     Figures {
-        cells: totals.cells,
+        cells: sum.cells.values().sum(),
         cells_by_kind: sum.cells.iter().map(|(k, &n)| (k.key(), n)).collect(),
-        jj_count: totals.jjs,
+        jj_count,
         bias_current_ma: sum.bias_ua / 1000.0,
         static_power_mw: sum.bias_ua * tech.bias_voltage_mv() / 1e6,
-        area_mm2: totals.area_um2 / 1e6,
+        area_mm2: area_um2 / 1e6,
         bias_lines: sum.bias_lines,
         ..Figures::default()
     }

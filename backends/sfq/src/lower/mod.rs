@@ -28,6 +28,7 @@ pub mod build;
 pub mod clocked;
 pub mod figures;
 pub mod neuron;
+mod owners;
 #[cfg(test)]
 mod tests;
 pub mod weights;
