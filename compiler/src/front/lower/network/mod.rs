@@ -1001,12 +1001,12 @@ impl Net<'_> {
             );
             return false;
         }
+        let takes_charge = |m: &spikec_ir::model::Model| {
+            !m.is_source() && m.port(port).is_some_and(|p| p.weight_dim == Dim::CHARGE)
+        };
         for m in post_models {
             let model = &self.net.models[*m];
-            let ok = model
-                .port(port)
-                .is_some_and(|p| p.weight_dim == Dim::CHARGE);
-            if !ok {
+            if !takes_charge(model) {
                 self.diags.push(
                     Diagnostic::error(
                         "E0053",
@@ -1024,11 +1024,7 @@ impl Net<'_> {
         for (part, &pspan) in pre.parts.iter().zip(pre_spans) {
             let pop = &self.net.populations[part.population];
             let model = &self.net.models[pop.model];
-            let ok = !model.is_source()
-                && model
-                    .port(port)
-                    .is_some_and(|p| p.weight_dim == Dim::CHARGE);
-            if !ok {
+            if !takes_charge(model) {
                 self.diags.push(
                     Diagnostic::error(
                         "E0053",
