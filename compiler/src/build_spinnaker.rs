@@ -12,7 +12,7 @@ use crate::driver::{
 };
 use spikec_ir::eval::Precision;
 use spikec_ir::{Network, Span};
-use spikec_spinnaker::emulator::{emulate, Spike};
+use spikec_spinnaker::emulator::{emulate, PlasticWeight, Spike};
 use spikec_spinnaker::graph::PartitionOptions;
 use spikec_spinnaker::machine::Machine;
 use spikec_spinnaker::{Artifacts, BuildError, BuildWarning, Input, TargetOptions};
@@ -124,6 +124,10 @@ pub struct Verification {
     pub packets: u64,
     pub synaptic_events: u64,
     pub saturated: u64,
+    /// Every plastic synapse's final weight, as the emulator read it out
+    /// of the rows and as the simulator ended, in one order.
+    pub emulated_weights: Vec<PlasticWeight>,
+    pub simulated_weights: Vec<PlasticWeight>,
 }
 
 impl Verification {
@@ -146,6 +150,51 @@ impl Verification {
         }
         None
     }
+
+    /// The first plastic synapse whose final weight differs (the
+    /// emulator's, the simulator's), if any; a synapse only one side has
+    /// counts with the other's missing.
+    pub fn first_weight_difference(
+        &self,
+    ) -> Option<(Option<PlasticWeight>, Option<PlasticWeight>)> {
+        let (a, b) = (&self.emulated_weights, &self.simulated_weights);
+        (0..a.len().max(b.len()))
+            .find(|&i| a.get(i) != b.get(i))
+            .map(|i| (a.get(i).copied(), b.get(i).copied()))
+    }
+
+    /// Plastic synapses whose weight ended elsewhere than it started.
+    pub fn moved_weights(&self, initial: &[PlasticWeight]) -> usize {
+        self.simulated_weights
+            .iter()
+            .zip(initial)
+            .filter(|(a, b)| a.weight != b.weight)
+            .count()
+    }
+}
+
+/// The simulator's final plastic weights in the emulator's terms, sorted
+/// as it sorts them.
+fn simulated_weights(
+    ex: &spikec_ir::expanded::Expanded,
+    sim: &spikec_sim::Output,
+) -> Vec<PlasticWeight> {
+    let mut out = Vec::new();
+    for ((k, w), pairs) in sim.weights.iter().zip(&sim.synapses) {
+        let t = &ex.projections[*k];
+        for (s, (&weight, &(pre, post))) in w.iter().zip(pairs).enumerate() {
+            let (pp, pi) = ex.layout.local(pre);
+            let (qp, qi) = ex.layout.local(post);
+            out.push(PlasticWeight {
+                pre: (pp as u32, pi),
+                post: (qp as u32, qi),
+                delay: t.delays.get(s),
+                weight,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    out
 }
 
 /// Builds, runs the emitted files in the packet-level emulator for
@@ -170,12 +219,13 @@ pub fn verify(
         .help("this is a bug in spikec; please report it with the .snn file")]
     })?;
     // The simulator records what the network asks for; here, everything.
-    let (_, sim) = simulate(
+    let (sim_ex, sim) = simulate(
         &recording_all(net),
         duration,
         spikec_sim::Engine::Jit,
         Precision::S1615,
     )?;
+    let simulated_weights = simulated_weights(&sim_ex, &sim);
     let mut simulated: Vec<Spike> = sim
         .spikes
         .iter()
@@ -193,6 +243,8 @@ pub fn verify(
         packets: emu.packets,
         synaptic_events: emu.synaptic_events,
         saturated: emu.saturated,
+        emulated_weights: emu.weights,
+        simulated_weights,
     })
 }
 
@@ -279,6 +331,12 @@ fn diagnostic(net: &Network, e: &BuildError) -> Diagnostic {
                 "a plastic projection",
             )
             .help("simulate the network with `spikec sim`; to map a trained network, build it with its learned weights as static ones (see `spikec explain E0072`)"),
+        BuildError::PlasticRule { projection, .. } => Diagnostic::error("E0074", e.to_string())
+            .primary(
+                net.spans.projections.get(*projection).copied().unwrap_or(Span::DUMMY),
+                "plastic synapses of this projection",
+            )
+            .help("SpiNNaker cores run one STDP timing per population and one weight rule per port, on non-negative weights, with plastic delays within the ring buffer; `spikec sim` runs any rule (see `spikec explain E0074`)"),
         BuildError::Table(_) | BuildError::Delivery(_) => {
             Diagnostic::error("E0000", e.to_string())
                 .help("this is a bug in spikec; please report it with the input")

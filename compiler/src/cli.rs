@@ -623,7 +623,26 @@ pub fn run(
                         "identical to `spikec sim --precision s1615`: {} spikes, spike for spike",
                         v.simulated.len()
                     );
-                    EXIT_OK
+                    if v.simulated_weights.is_empty() && v.emulated_weights.is_empty() {
+                        return EXIT_OK;
+                    }
+                    match v.first_weight_difference() {
+                        None => {
+                            let _ = writeln!(
+                                out.stdout,
+                                "final weights of {} plastic synapses identical",
+                                v.simulated_weights.len()
+                            );
+                            EXIT_OK
+                        }
+                        Some((emulated, simulated)) => {
+                            let _ = writeln!(
+                                out.stdout,
+                                "MISMATCH: final plastic weights differ: emulator {emulated:?}, simulator {simulated:?}"
+                            );
+                            EXIT_INPUT
+                        }
+                    }
                 }
                 Some((s, emulated_only)) => {
                     let name = names.get(s.population as usize).copied().unwrap_or("?");

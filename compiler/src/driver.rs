@@ -137,7 +137,11 @@ pub(crate) fn programs(
     net: &Network,
     expanded: &Expanded,
 ) -> (Vec<Option<UpdateProgram>>, Vec<Vec<Propagator>>) {
-    let programs: Vec<_> = net.models.iter().map(|(_, m)| odes::program(m)).collect();
+    let programs: Vec<_> = net
+        .models
+        .iter()
+        .map(|(_, m)| odes::program(m, net.semantics, net.timestep))
+        .collect();
     let propagators: Vec<_> = net
         .populations
         .iter()
@@ -148,6 +152,7 @@ pub(crate) fn programs(
                 &expanded.populations[id.index()],
                 pop.size as usize,
                 net.timestep,
+                net.semantics,
             ),
             None => Vec::new(),
         })
@@ -257,6 +262,9 @@ pub fn validation_diagnostic(net: &Network, e: &ValidationError) -> Diagnostic {
             .primary(at(&sp.connectors, projection.index(), Span::DUMMY), "does not fit the populations")
             .secondary(at(&sp.projections, projection.index(), Span::DUMMY), "in this projection")
             .help("change the connector's arguments or the populations it joins"),
+        ValidationError::BadSynapseModel { projection, .. } => Diagnostic::error("E0073", msg)
+            .primary(at(&sp.projections, projection.index(), Span::DUMMY), "in this projection")
+            .help("this is a bug in spikec's front end if the model compiled; please report it"),
         ValidationError::UnknownPort { projection, available, .. } => Diagnostic::error("E0014", msg)
             .primary(at(&sp.ports, projection.index(), Span::DUMMY), "unknown port")
             .help(format!("ports of the target model: {}", available.join(", "))),

@@ -3,22 +3,17 @@
 memory of Casanueva-Morato et al. (Neural Networks 2024), and its
 experiment-1 input, from the tables in shared/data/ca3cam.
 
-STATUS (work in progress, so the example is not shipped yet): in `spikec
-sim` the generated network learns and recalls by address (operations at
-t = 0, 10, 30), but recall from a content fragment and forgetting do not
-work. The paper's network is timed for sPyNNaker, where input applied in
-the step it arrives lets a neuron fire in that step (a hop costs d steps);
-spikec follows NEST, where it acts from the next step (d + 1). The gate
-races and the STDP pairings (tau 3 ms at dt 1 ms) shift by a step per hop,
-and the content -> cue pairings land at zero time difference. Either an
-update-order option matching sPyNNaker, or delays re-derived for NEST's
-order, is needed before the experiment can be asserted. An experiment
-with the update order swapped to sPyNNaker's (input added before the
-membrane step) shortens the latencies but does not fix it: recall from
-{6} still finds no address, and the content -> cue weights pick up
-associations that were never presented (content 6 -> cue 0 at 1.7 nA)
-from the recall activity that echoes during learning. So sPyNNaker's
-synapse shaping and STDP conventions matter too.
+The paper's network was tuned on SpiNNaker, so the generated network runs
+with `semantics spinnaker`: sPyNNaker's neuron and STDP kernels, where
+input acts on the membrane in the step it arrives (a hop of delay d takes
+d steps, not NEST's d + 1), a synaptic current's input is scaled by
+sPyNNaker's `init`, the membrane advances by the LIF closed form, and pair
+STDP also depresses when a post spike reaches the synapse together with
+the pre spike. Under NEST's semantics the gate races and the 3 ms STDP
+pairings shift by a step per hop and the memory recalls by address only;
+which of sPyNNaker's conventions are needed was established by a
+reference model of sPyNNaker's C kernels (every one of the four is:
+without any one, recall from content or forgetting fails).
 
 Usage (from anywhere; python3, standard library only):
 
@@ -41,7 +36,12 @@ What the generated network is, and what it assumes:
   * The input layer IL is one SpikeSourceArray of cue + cont neurons: the
     first `cue` are the one-hot address, the next `cont` the content bits;
     experiment 1's spikes are written to `ca3_cam_input.csv`
-    (neuron, time[ms]).
+    (neuron, time[ms]), 1 ms later than the table gives them: sPyNNaker
+    sends a spike at t in the step that starts at t, spikec (like NEST)
+    stamps spikes at step ends and has no step ending at 0. Every spike of
+    the network is therefore recorded 1 ms later than on SpiNNaker.
+  * The table's experiment-1 input stores content {4,5,6} under cue 3 at
+    t = 20 (the data README says {4,5,6,8}); the table is used as given.
   * Every other population is PyNN's IF_curr_exp with the table's
     parameters, initial v = v_init.
   * Slices `a:b` become views; `all_to_all` keeps `allow_self`.
@@ -50,11 +50,12 @@ What the generated network is, and what it assumes:
     adds a weight to its inhibitory current as it is (NEST's convention),
     so they are written negative.
   * The two learning projections use pair STDP as the table gives it
-    (`stdp(tau_plus = 3 ms, tau_minus = 3 ms, A_plus = 6, A_minus = 6,
-    w_min = 0 nA, w_max = 6 nA)`, additive, initial weight 0). With
-    spikec's (and sPyNNaker's) scaling an additive pairing changes the
-    weight by A * w_max * trace, so one pairing saturates it: the memory
-    learns in one presentation, as in the paper.
+    (tau 3 ms, A 6, weights in [0, 6] nA, additive, initial weight 0).
+    sPyNNaker 7 changes an additive weight by A * trace in the weight's
+    unit (A = 6 nA per unit trace); spikec's `stdp` by A * w_max * trace
+    (PyNN's NEST convention), so A is written as 6 / w_max = 1. One
+    pairing then moves a weight by up to 6 nA: the memory learns in one
+    presentation, as in the paper.
 """
 
 import argparse
@@ -86,7 +87,8 @@ def main():
     spikes = []
     for r in rows:
         offset = 0 if r["population"] == "IL_cue" else cue
-        spikes.append((offset + int(r["neuron"]), float(r["t_ms"])))
+        # One step later: see the docstring.
+        spikes.append((offset + int(r["neuron"]), float(r["t_ms"]) + 1.0))
     spikes.sort()
     with open(os.path.join(out_dir, "ca3_cam_input.csv"), "w") as f:
         f.write("neuron,time[ms]\n")
@@ -146,10 +148,19 @@ def main():
         settings = "port %s, weight %s nA, delay %s ms" % (r["receptor"], fmt(w), r["delay_ms"])
         if r["plasticity"].startswith("stdp_pair_additive"):
             params = dict(kv.split("=") for kv in r["plasticity"][len("stdp_pair_additive(") : -1].split(";"))
+            w_max = float(params["w_max"])
+            # sPyNNaker's A (nA per unit trace) as spikec's (per w_max).
             settings += (
                 ", synapse stdp(tau_plus = %s ms, tau_minus = %s ms, A_plus = %s, A_minus = %s, "
                 "w_min = %s nA, w_max = %s nA)"
-                % (params["tau_plus"], params["tau_minus"], params["A_plus"], params["A_minus"], params["w_min"], params["w_max"])
+                % (
+                    params["tau_plus"],
+                    params["tau_minus"],
+                    fmt(float(params["A_plus"]) / w_max),
+                    fmt(float(params["A_minus"]) / w_max),
+                    params["w_min"],
+                    params["w_max"],
+                )
             )
         connects.append("  connect %s -> %s : %s { %s }" % (pre, post, conn, settings))
 
@@ -157,23 +168,26 @@ def main():
     text = """# Hippocampus CA3 content-addressable memory (Casanueva-Morato et al.,
 # Neural Networks 2024): learns content under an address, recalls it by
 # the address or from a fragment of the content, and forgets it when the
-# address is re-learned. Run as on SpiNNaker in the paper: dt = 1 ms.
+# address is re-learned. Run as on SpiNNaker in the paper: dt = 1 ms and
+# sPyNNaker's kernels (`semantics spinnaker`).
 #
 # GENERATED by dsl-examples/gen/ca3_cam.py from ../shared/data/ca3cam;
 # the script's docstring says what is assumed. Experiment 1 (90 ms): the
 # input layer IL's first {cue} neurons are the address (one-hot), the next
-# {cont} the content; each operation drives its inputs for 3 steps.
+# {cont} the content; each operation drives its inputs for 3 steps, from
+# 1 ms after the paper's times (spikes are stamped at step ends):
 #   t=0 learn cue0 = {{0,1,8,9}}, t=10 learn cue4 = {{1,5,6}},
-#   t=20 learn cue3 = {{4,5,6,8}}, t=30 recall cue0, t=40 recall from {{6}},
-#   t=50 recall from {{0,4}}, t=60 re-learn cue3 = {{1,3,4,8}},
-#   t=70 recall cue3, t=80 recall from {{6}}.
+#   t=20 learn cue3 = {{4,5,6}} (the paper's table; its text adds 8),
+#   t=30 recall cue0, t=40 recall from {{6}}, t=50 recall from {{0,4}},
+#   t=60 re-learn cue3 = {{1,3,4,8}}, t=70 recall cue3, t=80 recall from {{6}}.
 # The output layer OL shows the address in its first {cue} neurons and the
 # content in the next {cont}.
 #
-#   spikec sim dsl-examples/ca3_cam.snn --duration 90ms
+#   spikec sim dsl-examples/ca3_cam.snn --duration 92ms
 
 network ca3_cam {{
   timestep 1 ms
+  semantics spinnaker
   seed 2024
 
 {pops}

@@ -74,6 +74,30 @@ pub fn per_neuron(
     per_neuron_at(model, params, e, i, &[])
 }
 
+/// [`per_neuron`] for an expression of an update program, whose arena
+/// extends the model's with derived nodes (a jump's scale under
+/// `semantics spinnaker`, Jacobian entries).
+pub fn per_neuron_in_program(
+    model: &crate::model::Model,
+    prog: &crate::program::UpdateProgram,
+    params: &[crate::expanded::PerNeuron],
+    e: ExprId,
+    i: usize,
+) -> f64 {
+    eval(
+        &prog.exprs,
+        e,
+        &NeuronLeaves {
+            model,
+            params,
+            neuron: i,
+            states: &[],
+            time: 0.0,
+            precision: Precision::F64,
+        },
+    )
+}
+
 /// [`per_neuron`] with the states at given values: how a backend probes a
 /// model's equations (the SFQ backend reads a leak off `v'`).
 pub fn per_neuron_at(

@@ -201,6 +201,9 @@ pub enum ExprKind {
     Time,
     /// Distance between the pre- and postsynaptic neuron (connector expressions).
     Distance,
+    /// A spike trace of a synapse model, by index in
+    /// [`crate::synapse::SynapseModel::traces`].
+    Trace(u32),
     /// A population's per-neuron random draw, by index in
     /// [`crate::network::Population::draws`] (per-neuron value expressions).
     Draw(u32),

@@ -278,6 +278,11 @@ pub struct RingBufferShift {
     pub may_saturate: bool,
 }
 
+/// How many weight units a group's mean weight must keep for the worst
+/// case to be preferred over the statistical bound (8 bits: a rounding
+/// error of at most 0.2 %).
+pub const WORST_CASE_UNITS: f64 = 256.0;
+
 /// Chooses the ring-buffer left shift of one (post population, synapse
 /// type) from the groups of synapses feeding it, for a timestep of
 /// `timestep_ms` ms, holding the expected input plus `sigma` standard
@@ -298,9 +303,11 @@ pub struct RingBufferShift {
 ///   series; pooling misjudges groups of very different rates, and the
 ///   untruncated variance is the (slightly safer) limit of its series.
 /// - sPyNNaker uses the worst case outright when all delays of a type are
-///   equal; we always take the smaller bound, since equal delays do not
-///   make Poisson arrivals any less Poisson, and the worst case can cost
-///   many bits of precision.
+///   equal; we take it when it costs no real precision (every group's
+///   mean weight keeps [`WORST_CASE_UNITS`] units), whatever the delays,
+///   and the smaller bound otherwise, since equal delays do not make
+///   Poisson arrivals any less Poisson, and the worst case of a large
+///   fan-in can cost many bits of precision.
 /// - sPyNNaker chooses `2^shift` above the bound, which leaves the 16-bit
 ///   slot half empty (a relic of signed weights); our slots are unsigned,
 ///   so we take the smallest shift whose [`ring_buffer_capacity`] holds
@@ -328,8 +335,24 @@ pub fn ring_buffer_shift(
         largest = largest.max(g.weights.max);
     }
     let expected = mean + sigma.max(0.0) * variance.sqrt();
-    let bound = expected.min(worst).max(largest);
-    let fitting = (0..=MAX_RING_BUFFER_SHIFT).find(|&s| bound <= ring_buffer_capacity(s));
+    let fits = |bound: f64| (0..=MAX_RING_BUFFER_SHIFT).find(|&s| bound <= ring_buffer_capacity(s));
+    // The worst case when holding it costs no real precision: at its
+    // shift every group's mean weight still spans WORST_CASE_UNITS units.
+    // Then no slot can saturate, whatever the spikes do (small networks
+    // with strong, synchronous input, such as the CA3 memory's gates).
+    let safe = worst.max(largest);
+    let affordable = fits(safe).is_some_and(|s| {
+        groups
+            .iter()
+            .filter(|g| g.weights.count > 0 && g.fan_in > 0)
+            .all(|g| g.weights.mean() >= WORST_CASE_UNITS * dequantise(1, s))
+    });
+    let bound = if affordable {
+        safe
+    } else {
+        expected.min(worst).max(largest)
+    };
+    let fitting = fits(bound);
     RingBufferShift {
         shift: fitting.unwrap_or(MAX_RING_BUFFER_SHIFT),
         bound,
@@ -612,16 +635,23 @@ mod tests {
     }
 
     #[test]
-    fn sparse_input_needs_no_shift() {
-        // λ = 100 · 10 Hz · 0.1 ms = 0.1; bound = 0.1 + 5·√0.1 = 1.681,
-        // below shift 0's capacity 65535 / 32768 = 1.99997.
+    fn a_worst_case_that_keeps_precision_is_taken_over_the_statistics() {
+        // λ = 100 · 10 Hz · 0.1 ms = 0.1: the statistical bound 0.1 + 5·√0.1
+        // = 1.681 fits shift 0 (capacity 1.99997), but two of the hundred
+        // inputs in one step (probability 0.5 %) would saturate it. The
+        // worst case, 100, fits shift 6, where a weight of 1 is 512 units:
+        // affordable, so taken.
         let s = ring_buffer_shift(&[group(1.0, 100, 10.0)], 0.1, 5.0);
-        assert!(
-            (s.bound - (0.1 + 5.0 * 0.1f64.sqrt())).abs() < 1e-12,
-            "{s:?}"
-        );
-        assert_eq!(s.shift, 0);
+        assert_eq!(s.bound, 100.0, "{s:?}");
+        assert_eq!(s.shift, 6);
+        assert!(1.0 / dequantise(1, 6) >= WORST_CASE_UNITS);
         assert!(!s.may_saturate);
+        // With 100,000 inputs the worst case needs shift 16, where a weight
+        // of 1 is half a unit: the statistical bound is used, λ = 100,
+        // 100 + 5·10 = 150, shift 7.
+        let s = ring_buffer_shift(&[group(1.0, 100_000, 10.0)], 0.1, 5.0);
+        assert!((s.bound - 150.0).abs() < 1e-9, "{s:?}");
+        assert_eq!(s.shift, 7);
     }
 
     #[test]
@@ -685,8 +715,9 @@ mod tests {
         let s = ring_buffer_shift(&[group(1.0, 2, 1000.0)], 1.0, 5.0);
         assert_eq!(s.bound, 2.0);
         assert_eq!(s.shift, 1);
-        // A silent group still needs its largest weight representable.
-        let s = ring_buffer_shift(&[group(3.0, 10, 0.0)], 1.0, 5.0);
+        // A silent group still needs its largest weight representable
+        // (when its worst case costs too much precision to be taken).
+        let s = ring_buffer_shift(&[group(3.0, 100_000, 0.0)], 1.0, 5.0);
         assert_eq!(s.bound, 3.0);
         assert_eq!(s.shift, 1);
         // Nothing at all: shift 0.

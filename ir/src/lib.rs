@@ -22,7 +22,9 @@ pub mod print;
 pub mod program;
 pub mod ring;
 pub mod span;
+pub mod stdp;
 pub mod step;
+pub mod synapse;
 pub mod units;
 pub mod valid;
 

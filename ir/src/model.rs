@@ -251,6 +251,7 @@ fn degree(model: &Model, e: ExprId) -> Degree {
         | ExprKind::Bool(_)
         | ExprKind::Param(_)
         | ExprKind::Distance
+        | ExprKind::Trace(_)
         | ExprKind::Draw(_) => Constant,
         ExprKind::Time => Nonlinear("depends on time".into()),
         ExprKind::State(_) => Linear,

@@ -25,6 +25,8 @@ pub struct Network {
     pub timestep: f64,
     /// Seed of every random stream.
     pub seed: u64,
+    /// Whose neuron kernels the network runs as.
+    pub semantics: Semantics,
     /// Network parameters with their resolved values (for reports).
     pub params: Vec<NetParam>,
     /// Models used by the network.
@@ -456,6 +458,44 @@ impl Connector {
     }
 }
 
+/// Whose simulation kernels the network's numbers follow. They differ in
+/// when input acts and how a step integrates, so a network tuned on one
+/// (spike races decided by a step) may not work on the other.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Semantics {
+    /// NEST's: exact integration; input that arrives in a step acts on the
+    /// membrane from the next step (a hop of delay `d` takes `d + 1`
+    /// steps); STDP pairs only spikes strictly apart.
+    #[default]
+    Nest,
+    /// sPyNNaker's neuron and STDP kernels: input is added in the step it
+    /// arrives, scaled by `τ/h·(1 − e^(−h/τ))` into a decaying synaptic
+    /// state, and acts on the membrane in that step (a hop takes `d`
+    /// steps); each state advances by exponential Euler, the others held
+    /// (the LIF closed form `V = α − e^(−h/τm)(α − V)`); pair STDP also
+    /// depresses when a post spike reaches the synapse with the pre spike.
+    Spinnaker,
+}
+
+impl Semantics {
+    /// The name in the language.
+    pub fn name(self) -> &'static str {
+        match self {
+            Semantics::Nest => "nest",
+            Semantics::Spinnaker => "spinnaker",
+        }
+    }
+
+    /// Looks a name up.
+    pub fn from_name(name: &str) -> Option<Semantics> {
+        match name {
+            "nest" => Some(Semantics::Nest),
+            "spinnaker" => Some(Semantics::Spinnaker),
+            _ => None,
+        }
+    }
+}
+
 /// How a pair-STDP weight change depends on the weight.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WeightDependence {
@@ -492,6 +532,9 @@ pub enum SynapseKind {
     Static,
     /// Plastic weight under pair STDP.
     Stdp(StdpRule),
+    /// A synapse model written in the language, instantiated for this
+    /// projection.
+    Model(Box<crate::synapse::SynapseModel>),
     /// An electrical synapse, symmetric and without delay: in every step
     /// each pair passes the charge `g · (v_pre − v_post) · h` into the
     /// post neuron's port and its opposite into the pre neuron's, where
@@ -506,6 +549,7 @@ impl SynapseKind {
             SynapseKind::Static => "static",
             SynapseKind::GapJunction => "gap_junction",
             SynapseKind::Stdp(_) => "stdp",
+            SynapseKind::Model(_) => "model",
         }
     }
 }
@@ -514,6 +558,19 @@ impl Projection {
     /// Whether the projection is a gap junction (carries no spikes).
     pub fn is_gap_junction(&self) -> bool {
         self.synapse == SynapseKind::GapJunction
+    }
+
+    /// Whether the projection's weights change as the network runs.
+    pub fn is_plastic(&self) -> bool {
+        matches!(self.synapse, SynapseKind::Stdp(_) | SynapseKind::Model(_))
+    }
+
+    /// The projection's synapse model, if it is written in the language.
+    pub fn synapse_model(&self) -> Option<&crate::synapse::SynapseModel> {
+        match &self.synapse {
+            SynapseKind::Model(m) => Some(m),
+            _ => None,
+        }
     }
 
     /// The projection's STDP rule, if its weights are plastic.

@@ -23,6 +23,9 @@ pub fn print_network(valid: &ValidNetwork<'_>) -> String {
     let o = &mut out;
     let _ = writeln!(o, "network {}", net.name);
     let _ = writeln!(o, "  timestep {}", format_quantity(net.timestep, Dim::TIME));
+    if net.semantics != crate::network::Semantics::Nest {
+        let _ = writeln!(o, "  semantics {}", net.semantics.name());
+    }
     let _ = writeln!(o, "  seed {}", net.seed);
     for p in &net.params {
         let tag = if p.overridden {
@@ -178,9 +181,12 @@ pub fn print_network(valid: &ValidNetwork<'_>) -> String {
                     }
                 );
             }
-            None => {
-                let _ = writeln!(o, "  synapse {}", proj.synapse.name());
-            }
+            None => match proj.synapse_model() {
+                Some(syn) => synapse_model(o, syn),
+                None => {
+                    let _ = writeln!(o, "  synapse {}", proj.synapse.name());
+                }
+            },
         }
     }
     if !net.records.is_empty() {
@@ -367,7 +373,14 @@ fn structure(s: &Structure) -> String {
 pub fn value_spec(net: &Network, draws: &[NamedDraw], v: &ValueSpec, dim: Dim) -> String {
     match v {
         ValueSpec::Const(x) => format_quantity(*x, dim),
-        ValueSpec::Expr(e) => expr_in(NameScope { model: None, draws }, &net.exprs, *e),
+        ValueSpec::Expr(e) => expr_in(
+            NameScope {
+                draws,
+                ..Default::default()
+            },
+            &net.exprs,
+            *e,
+        ),
         ValueSpec::Random(d) => distribution(d, dim),
         ValueSpec::Column { origin, values } => {
             let (lo, hi) = values
@@ -520,7 +533,7 @@ fn expr(m: &Model, arena: &ExprArena, e: ExprId) -> String {
     expr_in(
         NameScope {
             model: Some(m),
-            draws: &[],
+            ..Default::default()
         },
         arena,
         e,
@@ -542,6 +555,65 @@ fn prec(kind: &ExprKind) -> u8 {
     }
 }
 
+/// A projection's synapse model instance: its parameter values, variables,
+/// traces and event blocks, one per line.
+fn synapse_model(o: &mut String, syn: &crate::synapse::SynapseModel) {
+    use crate::synapse::TraceSide;
+    let params: Vec<String> = syn
+        .params
+        .iter()
+        .map(|(n, v, d)| format!("{n} = {}", format_quantity(*v, *d)))
+        .collect();
+    let _ = writeln!(o, "  synapse {}({})", syn.name, params.join(", "));
+    let scope = NameScope {
+        synapse: Some(syn),
+        ..Default::default()
+    };
+    for (h, st) in syn.states.iter() {
+        if h == syn.weight() {
+            let _ = writeln!(o, "    state w (from the weight)");
+        } else {
+            let _ = writeln!(
+                o,
+                "    state {} = {}",
+                st.name,
+                expr_in(scope, &syn.exprs, st.init)
+            );
+        }
+    }
+    for t in &syn.traces {
+        let _ = writeln!(
+            o,
+            "    trace {} = {}(tau = {}, jump = {}{}{}{})",
+            t.name,
+            match t.side {
+                TraceSide::Pre => "pre",
+                TraceSide::Post => "post",
+            },
+            format_quantity(t.tau, Dim::TIME),
+            format_number(t.jump),
+            if t.nearest { ", nearest" } else { "" },
+            if t.inclusive { ", inclusive" } else { "" },
+            if t.initial != 0.0 {
+                format!(", initial = {}", format_number(t.initial))
+            } else {
+                String::new()
+            }
+        );
+    }
+    for (what, block) in [("pre", &syn.on_pre), ("post", &syn.on_post)] {
+        let _ = writeln!(o, "    on {what}");
+        for u in block {
+            let _ = writeln!(
+                o,
+                "      {} = {}",
+                syn.states[u.state].name,
+                expr_in(scope, &syn.exprs, u.value)
+            );
+        }
+    }
+}
+
 /// What the names in an expression refer to.
 #[derive(Clone, Copy, Default)]
 pub struct NameScope<'a> {
@@ -549,6 +621,8 @@ pub struct NameScope<'a> {
     pub model: Option<&'a Model>,
     /// The population draws that appear.
     pub draws: &'a [NamedDraw],
+    /// The synapse model whose variables and traces appear.
+    pub synapse: Option<&'a crate::synapse::SynapseModel>,
 }
 
 /// Renders an expression with the fewest parentheses that keep its meaning.
@@ -571,7 +645,15 @@ pub fn expr_in(names: NameScope<'_>, arena: &ExprArena, e: ExprId) -> String {
         },
         ExprKind::Bool(b) => b.to_string(),
         ExprKind::Param(h) => m.map_or("?".into(), |m| m.params[*h].name.clone()),
-        ExprKind::State(h) => m.map_or("?".into(), |m| m.states[*h].name.clone()),
+        ExprKind::State(h) => match (names.synapse, m) {
+            (Some(syn), _) => syn.states[*h].name.clone(),
+            (None, Some(m)) => m.states[*h].name.clone(),
+            (None, None) => "?".into(),
+        },
+        ExprKind::Trace(i) => names
+            .synapse
+            .and_then(|syn| syn.traces.get(*i as usize))
+            .map_or("?".into(), |t| t.name.clone()),
         ExprKind::Let(h) => m.map_or("?".into(), |m| m.lets[*h].name.clone()),
         ExprKind::Time => "t".into(),
         ExprKind::Distance => "d".into(),

@@ -88,6 +88,10 @@ pub struct UpdateProgram {
     pub integrator: Integrator,
     /// One jump per input port, in the model's port order.
     pub jumps: Vec<Jump>,
+    /// Whether a step adds its input before it integrates (sPyNNaker's
+    /// kernels: a spike acts on the membrane in the step it arrives)
+    /// rather than after (NEST: from the next step).
+    pub input_first: bool,
     /// The spike condition.
     pub threshold: Option<ExprId>,
     /// Assignments on a spike, applied in order.

@@ -6,6 +6,10 @@
 //! of the emitted configuration and the simulator see the same weights and
 //! can agree spike for spike. One function computes them for both.
 //!
+//! A plastic projection's positive weights count at `w_max` (or their
+//! own, if larger): they grow while the network runs, and a shift chosen
+//! from their initial values (often 0) would saturate once they have.
+//!
 //! Rates, as sPyNNaker estimates them: a Poisson source's own rate (its
 //! largest over neurons), a spike array's mean rate over its span, and 30
 //! Hz for a neuron population (sPyNNaker's default `spikes_per_second`).
@@ -106,6 +110,15 @@ pub fn network_shifts(net: &Network, ex: &Expanded) -> Vec<PopulationShifts> {
                         continue;
                     }
                     let w = t.weights.get(k);
+                    if Sign::of(w) != sign {
+                        continue;
+                    }
+                    // Plastic weights grow up to `w_max`: the slot must
+                    // hold them there, whatever they start at (often 0).
+                    let w = match proj.stdp() {
+                        Some(r) if sign == Sign::Positive => w.max(r.w_max),
+                        _ => w,
+                    };
                     if Sign::of(w) != sign {
                         continue;
                     }

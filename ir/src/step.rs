@@ -146,6 +146,17 @@ impl Kernel<'_> {
         if let (true, Some(c)) = (refractory, clamped) {
             x[c] = *clamp;
         }
+        let jump = |x: &mut [f64]| {
+            for (port, jump) in self.prog.jumps.iter().enumerate() {
+                // Added unconditionally, as NEST adds its ring buffer.
+                let (v, scale) = input(port);
+                let s = jump.state as usize;
+                x[s] = q.round(x[s] + q.round(v * scale));
+            }
+        };
+        if self.prog.input_first {
+            jump(x);
+        }
         match &self.prog.integrator {
             Integrator::Exact { .. } => {
                 let prop = if self.props.len() == 1 {
@@ -158,11 +169,8 @@ impl Kernel<'_> {
             }
             Integrator::Numeric { scheme, rhs } => self.numeric(*scheme, rhs, i, x, t0, sc),
         }
-        for (port, jump) in self.prog.jumps.iter().enumerate() {
-            // Added unconditionally, as NEST adds its ring buffer.
-            let (v, scale) = input(port);
-            let s = jump.state as usize;
-            x[s] = q.round(x[s] + q.round(v * scale));
+        if !self.prog.input_first {
+            jump(x);
         }
         if refractory {
             if let Some(c) = clamped {

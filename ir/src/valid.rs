@@ -92,6 +92,16 @@ pub enum ValidationError {
         /// Explanation.
         detail: String,
     },
+    /// A projection's synapse model is inconsistent.
+    #[error("synapse model `{model}`: {detail}")]
+    BadSynapseModel {
+        /// The projection.
+        projection: ProjectionId,
+        /// The model's name.
+        model: String,
+        /// Explanation.
+        detail: String,
+    },
     /// The postsynaptic model has no such port.
     #[error("model `{model}` has no input port `{port}`")]
     UnknownPort {
@@ -427,6 +437,15 @@ fn check_projection(net: &Network, id: ProjectionId, errs: &mut Vec<ValidationEr
     if may_be_negative(&proj.delay) {
         errs.push(ValidationError::NegativeDelay { projection: id });
     }
+    if let Some(syn) = proj.synapse_model() {
+        if let Some(detail) = synapse_model_problem(syn) {
+            errs.push(ValidationError::BadSynapseModel {
+                projection: id,
+                model: syn.name.clone(),
+                detail,
+            });
+        }
+    }
     let mut bad = |detail: String| {
         errs.push(ValidationError::BadConnector {
             projection: id,
@@ -493,6 +512,60 @@ fn check_projection(net: &Network, id: ProjectionId, errs: &mut Vec<ValidationEr
         }
         _ => {}
     }
+}
+
+/// What is wrong with a synapse model instance, if anything: its first
+/// variable must be the weight, traces must decay, and expressions may
+/// only read constants, its variables and its traces.
+fn synapse_model_problem(syn: &crate::synapse::SynapseModel) -> Option<String> {
+    if syn.states.is_empty() {
+        return Some("it has no weight variable".into());
+    }
+    if let Some(t) = syn.traces.iter().find(|t| {
+        !(t.tau > 0.0 && t.tau.is_finite() && t.jump.is_finite() && t.initial.is_finite())
+    }) {
+        return Some(format!(
+            "trace `{}` needs a positive, finite time constant, jump and initial value",
+            t.name
+        ));
+    }
+    let roots = syn
+        .on_pre
+        .iter()
+        .chain(&syn.on_post)
+        .map(|u| (Some(u.state), u.value))
+        .chain(syn.states.iter().skip(1).map(|(_, st)| (None, st.init)));
+    for (target, root) in roots {
+        if target.is_some_and(|h| syn.states.try_get(h).is_none()) {
+            return Some("an event block assigns a variable that does not exist".into());
+        }
+        let mut stack = vec![root];
+        while let Some(e) = stack.pop() {
+            let Some(node) = syn.exprs.try_get(e) else {
+                return Some(format!("dangling expression #{}", e.index()));
+            };
+            match &node.kind {
+                ExprKind::State(h) if syn.states.try_get(*h).is_none() => {
+                    return Some(format!("variable #{} does not exist", h.index()));
+                }
+                ExprKind::Trace(i) if *i as usize >= syn.traces.len() => {
+                    return Some(format!("trace #{i} does not exist"));
+                }
+                ExprKind::Param(_)
+                | ExprKind::Let(_)
+                | ExprKind::Time
+                | ExprKind::Distance
+                | ExprKind::Draw(_) => {
+                    return Some(
+                        "event blocks may only read constants, the synapse's variables and its traces"
+                            .into(),
+                    );
+                }
+                k => stack.extend(children(k)),
+            }
+        }
+    }
+    None
 }
 
 /// Whether a value could produce a negative number.
@@ -620,6 +693,7 @@ fn expr_problem(exprs: &ExprArena, draws: &[NamedDraw], root: ExprId) -> Option<
             | ExprKind::State(_)
             | ExprKind::Let(_)
             | ExprKind::Distance
+            | ExprKind::Trace(_)
             | ExprKind::Time => {
                 return Some(
                     "a per-neuron value may only use constants and the population's draws".into(),

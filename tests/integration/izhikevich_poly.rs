@@ -7,8 +7,9 @@
 //! The polychronization network must have the paper's connectivity, fire at
 //! plausible rates and learn: every plastic weight at the end of the run is
 //! recomputed from the recorded spikes by the rule's formula, and both
-//! engines agree bit for bit. The hardware backends refuse it (E0072); its
-//! static twin (the weights frozen) maps onto SpiNNaker.
+//! engines agree bit for bit. SpiNNaker builds it with plastic rows
+//! (`spinnaker_stdp.rs` verifies it against the simulator); SFQ refuses it
+//! (E0072), and its static twin (the weights frozen) too, for the model.
 //!
 //! The reservoir sees cue → outcome trials. A ridge-regression readout of
 //! its filtered spikes, trained on some trials, must predict on held-out
@@ -308,7 +309,7 @@ fn polychronization_fires_and_learns_by_the_rule_in_both_engines() {
 }
 
 #[test]
-fn polychronization_is_refused_by_the_hardware_backends_and_its_static_twin_maps() {
+fn polychronization_builds_for_spinnaker_is_refused_by_sfq_and_its_static_twin_maps() {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("izhikevich_poly");
     let out = dir.join("spinnaker");
     let (code, _, err) = run(&[
@@ -319,13 +320,8 @@ fn polychronization_is_refused_by_the_hardware_backends_and_its_static_twin_maps
         "-o",
         &out.to_string_lossy(),
     ]);
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains("error[E0072]"), "{err}");
-    assert!(err.contains("projection `EE` is plastic"), "{err}");
-    assert!(
-        !out.join("report.txt").exists(),
-        "a refused build wrote files"
-    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.join("report.txt").exists());
     let (code, _, err) = run(&[
         "build",
         POLY,
@@ -338,7 +334,7 @@ fn polychronization_is_refused_by_the_hardware_backends_and_its_static_twin_maps
     assert!(err.contains("error[E0072]"), "{err}");
 
     // With the weights frozen (what E0072's help suggests for a trained
-    // network), the same network maps onto one board.
+    // network), the same network maps onto one board as static rows.
     let src = std::fs::read_to_string(root().join(POLY)).expect("the example");
     let plastic = src
         .lines()

@@ -2,6 +2,7 @@
 //! invalid-program corpus, CLI behaviour, and robustness against mangled
 //! input.
 
+mod ca3;
 mod cli;
 mod diagnostics;
 mod diff;
@@ -14,9 +15,12 @@ mod golden;
 mod izhikevich_poly;
 mod motion;
 mod robustness;
+mod semantics;
 mod sfq;
 mod sim;
 mod spinnaker;
+mod spinnaker_stdp;
 mod stdp;
 mod support;
+mod synapse_models;
 mod units;

@@ -179,6 +179,8 @@ fn small_examples_spike_trains_golden() {
             50.0,
         ),
         ("dsl-examples/coba.snn", vec![("n", "400")], 20.0),
+        // Under `semantics spinnaker`, with STDP.
+        ("dsl-examples/ca3_cam.snn", vec![], 92.0),
     ] {
         let set: Vec<spikec::driver::Override> = set
             .iter()

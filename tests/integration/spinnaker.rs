@@ -64,14 +64,8 @@ fn spinnaker_examples_golden() {
             assert_eq!(e[0].code, "E0071", "{name}: {:?}", e[0]);
             continue;
         }
-        // Nor can plastic synapses (the polychronization network): E0072.
-        if net.projections.iter().any(|(_, p)| p.stdp().is_some()) {
-            let e = build(net, &spinn5())
-                .err()
-                .unwrap_or_else(|| panic!("{name} built"));
-            assert_eq!(e[0].code, "E0072", "{name}: {:?}", e[0]);
-            continue;
-        }
+        // Plastic synapses (the polychronization network) become plastic
+        // rows and build like the rest (`spinnaker_stdp.rs` verifies them).
         let a = build_example(&path, &spinn5());
         let r = &a.report;
         assert!(r.routing_entries_max <= 1023, "{name}: {r:?}");
@@ -257,7 +251,7 @@ fn spinnaker_emulator_runs_the_files_not_the_network() {
     let programs: Vec<_> = net
         .models
         .iter()
-        .map(|(_, m)| spikec::passes::odes::program(m))
+        .map(|(_, m)| spikec::passes::odes::program(m, net.semantics, net.timestep))
         .collect();
     let machine = spikec_spinnaker::machine::Machine::spinn5();
     let run = |files: &[(String, Vec<u8>)]| {

@@ -243,8 +243,8 @@ fn stdp_rules_are_checked_and_the_backends_refuse_plastic_projections() {
         neurons_per_core: None,
         colour_bits: 0,
     };
-    let e = spikec::build_spinnaker::build(&net, &req).err().unwrap();
-    assert_eq!(e[0].code, "E0072");
+    // SpiNNaker builds pair STDP as plastic rows; SFQ cannot change weights.
+    assert!(spikec::build_spinnaker::build(&net, &req).is_ok());
     let e = spikec::build_sfq::lower(&net, &spikec_sfq::tech::Technology::default(), None)
         .err()
         .unwrap();

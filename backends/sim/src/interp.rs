@@ -3,7 +3,8 @@
 //! engines are tested against it.
 
 use crate::jit::{self, Compiled, Ctx, Spec};
-use crate::plastic::Plastic;
+use crate::plastic::FixedTargets;
+use crate::synapse_model::Plasticity;
 use crate::{Engine, Input, Options, Output, SimError, Spike, Trace};
 use spikec_ir::fixed::{round_weight, Sign};
 use spikec_ir::philox::{self, PoissonTable, Uniforms};
@@ -13,7 +14,7 @@ use std::borrow::Cow;
 
 use bitvec::prelude::{bitvec, BitVec};
 
-use spikec_ir::eval::{per_neuron, Precision};
+use spikec_ir::eval::{per_neuron, per_neuron_in_program, Precision};
 use spikec_ir::expanded::{Delays, PerNeuron, SynapseTable, Weights};
 use spikec_ir::model::{Generator, Model, ModelBody};
 use spikec_ir::network::{IndexSet, Recordable};
@@ -55,7 +56,6 @@ struct JitState {
     params: Vec<*const f64>,
     scales: Vec<*const f64>,
     props: Vec<f64>,
-    fired: Vec<u8>,
     /// Scratch for the row addresses of a step.
     rows: Vec<*const u8>,
 }
@@ -186,7 +186,11 @@ pub fn run_with_progress(
                         .iter()
                         .map(|j| {
                             (0..n)
-                                .map(|i| q.round(j.scale.map_or(1.0, |e| per(e, i))))
+                                .map(|i| {
+                                    q.round(j.scale.map_or(1.0, |e| {
+                                        per_neuron_in_program(model, prog, &values.params, e, i)
+                                    }))
+                                })
                                 .collect()
                         })
                         .collect(),
@@ -277,17 +281,6 @@ pub fn run_with_progress(
     let mut outgoing: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ex.layout.total() as usize];
     let gaps = gap_junctions(net, ex)?;
     let total = ex.layout.total() as usize;
-    let mut plastics: Vec<Option<Plastic>> = net
-        .projections
-        .iter()
-        .zip(&ex.projections)
-        .map(|((_, p), t)| p.stdp().map(|r| Plastic::new(*r, t, total)))
-        .collect();
-    // Plastic projections only: the step loop touches nothing when there
-    // are none.
-    let plastic_ids: Vec<usize> = (0..plastics.len())
-        .filter(|&k| plastics[k].is_some())
-        .collect();
     for (k, ((_, proj), t)) in net.projections.iter().zip(&ex.projections).enumerate() {
         if proj.is_gap_junction() {
             continue;
@@ -330,6 +323,27 @@ pub fn run_with_progress(
             rs
         })
         .collect();
+    // In s16.15 plastic weights follow the integer rule, stored at the
+    // positive shift of each target population (`plastic.rs`).
+    let mut plastics: Vec<Option<Plasticity>> = net
+        .projections
+        .iter()
+        .zip(&ex.projections)
+        .zip(&routes)
+        .map(|(((_, p), t), rs)| {
+            let fixed: Option<FixedTargets> = shifts.as_ref().map(|_| {
+                rs.iter()
+                    .map(|r| (r.start, r.end, r.shifts.map_or(0, |s| s.0)))
+                    .collect()
+            });
+            Plasticity::of(p, t, total, h, fixed.as_ref(), net.semantics)
+        })
+        .collect();
+    // Plastic projections only: the step loop touches nothing when there
+    // are none.
+    let plastic_ids: Vec<usize> = (0..plastics.len())
+        .filter(|&k| plastics[k].is_some())
+        .collect();
     let seed = net.seed;
     let mut spikes_out = Vec::new();
     let mut fired: Vec<(u32, u32, u32)> = Vec::new();
@@ -354,25 +368,20 @@ pub fn run_with_progress(
                 Kind::Neurons(ns) => {
                     let slot = (step % ns.slots as u64) as usize;
                     if ns.jit.is_some() {
-                        ns.step_jit(slot, t0);
-                        let flags = &ns.jit.as_ref().expect("checked").fired;
-                        fired.extend(
-                            flags
-                                .iter()
-                                .enumerate()
-                                .filter(|(_, f)| **f != 0)
-                                .map(|(i, _)| (p as u32, i as u32, 1)),
-                        );
+                        // The compiled code lists who fired and clears
+                        // this step's slot of the ring buffers itself.
+                        let spikes = ns.step_jit(slot, step, t0);
+                        fired.extend(spikes.iter().map(|&i| (p as u32, i, 1)));
                     } else {
                         for i in 0..ns.n {
                             if ns.update(i, slot, h, t0, &mut scratch) {
                                 fired.push((p as u32, i as u32, 1));
                             }
                         }
-                    }
-                    for port in 0..ns.prog.jumps.len() {
-                        let base = (port * ns.slots + slot) * ns.n;
-                        ns.input[base..base + ns.n].fill(0.0);
+                        for port in 0..ns.prog.jumps.len() {
+                            let base = (port * ns.slots + slot) * ns.n;
+                            ns.input[base..base + ns.n].fill(0.0);
+                        }
                     }
                 }
                 Kind::Poisson {
@@ -426,7 +435,7 @@ pub fn run_with_progress(
         for &k in &plastic_ids {
             if let Some(pl) = plastics[k].as_mut() {
                 for &(p, i, _) in &fired {
-                    pl.post_spike(ex.layout.global(p as usize, i), t1);
+                    pl.post_spike(ex.layout.global(p as usize, i), t1, h);
                 }
             }
         }
@@ -443,7 +452,7 @@ pub fn run_with_progress(
                 let t = &ex.projections[k as usize];
                 let plastic = plastics[k as usize].as_mut().map(|pl| {
                     pl.pre_spike(t, row as usize, t1, h);
-                    &pl.w[..]
+                    pl.weights()
                 });
                 for route in &routes[k as usize] {
                     let Kind::Neurons(target) = &mut pops[route.pop].kind else {
@@ -469,7 +478,7 @@ pub fn run_with_progress(
         weights: plastics
             .into_iter()
             .enumerate()
-            .filter_map(|(k, p)| p.map(|p| (k, p.w)))
+            .filter_map(|(k, p)| p.map(|p| (k, p.into_weights())))
             .collect(),
         traces,
         steps: opts.steps,
@@ -658,6 +667,8 @@ impl Neurons<'_> {
             shared,
             h,
             precision: self.q,
+            n: self.n,
+            slots: self.slots,
         };
         let code = jit::compile(&spec)?;
         let params = self
@@ -687,21 +698,22 @@ impl Neurons<'_> {
             params,
             scales,
             props,
-            fired: vec![0; self.n],
             rows: Vec::new(),
         })
     }
 
-    /// Advances every neuron with the compiled update.
-    fn step_jit(&mut self, slot: usize, t0: f64) {
-        let Some(j) = self.jit.as_mut() else { return };
+    /// Advances every neuron with the compiled update; returns the
+    /// neurons that fired, in increasing order.
+    fn step_jit(&mut self, slot: usize, step: u64, t0: f64) -> &[u32] {
+        let Some(j) = self.jit.as_mut() else {
+            return &[];
+        };
         let mut ctx = Ctx {
             x: self.x.as_mut_ptr(),
-            refr: self.refr.as_mut_ptr(),
-            clamp: self.clamp.as_mut_ptr(),
+            until: std::ptr::null_mut(),
+            spikes: std::ptr::null_mut(),
             refr_steps: self.refr_steps.as_ptr(),
-            input: self.input.as_ptr(),
-            fired: j.fired.as_mut_ptr(),
+            input: self.input.as_mut_ptr(),
             params: j.params.as_ptr(),
             scales: j.scales.as_ptr(),
             props: j.props.as_ptr(),
@@ -710,11 +722,12 @@ impl Neurons<'_> {
             slot: slot as u64,
             t0,
             rows: std::ptr::null(),
+            step,
         };
         // SAFETY: every buffer is owned by this population (or borrowed from
         // the expansion for the whole run) and sized for `n` neurons,
         // `states` states, the ports and `slots`, as the code was compiled.
-        unsafe { j.code.call(&mut ctx, &mut j.rows) };
+        unsafe { j.code.call(&mut ctx, &mut j.rows) }
     }
 
     /// Advances neuron `i` over one step; returns whether it fired.

@@ -1,31 +1,35 @@
 //! The cranelift JIT engine: each neuron population's update program is
 //! compiled to one native function that advances every neuron of the
-//! population by one step.
+//! population by one step and lists the neurons that fired.
 //!
 //! The generated code performs exactly the interpreter's floating-point
 //! operations in the same order (no fused multiply-adds, the same sums, the
 //! same library functions, called through the helpers below), so in `f64`
 //! the two engines agree bit for bit. What the JIT adds is speed:
 //! parameters that are the same for every neuron, and shared propagators,
-//! become constants in the code; the threshold test, the reset and
-//! refractoriness are branch-free selects; the only calls left are to
-//! transcendental functions.
+//! become constants in the code, and so do the distances between rows;
+//! the only calls left are to transcendental functions.
 //!
 //! Neurons are updated two at a time in `f64x2` lanes (cranelift does not
-//! vectorise by itself), with a scalar tail for an odd count. Every state,
-//! parameter, propagator entry and ring buffer is laid out neuron-minor, so
-//! a lane pair is one 16-byte load. The lanes compute exactly what the
-//! scalar code computes: IEEE arithmetic is lane-wise, library calls and
-//! the s16.15 rounding go through the same helpers one lane at a time, and
-//! `f32` rounding narrows and widens both lanes at once. `f32` keeps `f64`
-//! lanes: its reference semantics round each `f64` result (inputs such as
-//! ring-buffer sums and times stay `f64`), which four `f32` lanes cannot
-//! reproduce bit for bit.
+//! vectorise by itself), two pairs per pass of the loop, then a pair and a
+//! scalar tail. Every state, parameter, propagator entry and ring buffer is
+//! laid out neuron-minor, so a lane pair is one 16-byte load. The lanes
+//! compute exactly what the scalar code computes: IEEE arithmetic is
+//! lane-wise, library calls and the s16.15 rounding go through the same
+//! helpers one lane at a time, and `f32` rounding narrows and widens both
+//! lanes at once. `f32` keeps `f64` lanes: its reference semantics round
+//! each `f64` result (inputs such as ring-buffer sums and times stay
+//! `f64`), which four `f32` lanes cannot reproduce bit for bit.
+//!
+//! A pass is branch-free up to the threshold test: advance, add the input
+//! and clear the ring buffer's slot, hold refractory neurons, store, test.
+//! Spikes are rare, so the reset, the start of refractoriness and the
+//! spike list live behind one branch taken only when a neuron of the pass
+//! fired (`gen.rs`). Refractoriness is kept as the step at which it ends,
+//! so a step costs one comparison and no store for it.
 
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
-use cranelift_codegen::ir::{
-    types, AbiParam, Endianness, InstBuilder, MemFlagsData, Signature, Type, Value,
-};
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData, Signature, Value};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -33,25 +37,33 @@ use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
 
 use spikec_ir::eval::Precision;
 use spikec_ir::expanded::PerNeuron;
-use spikec_ir::expr::{BinaryOp, CmpOp, ExprArena, ExprId, ExprKind, Func, LogicOp};
+use spikec_ir::expr::Func;
 use spikec_ir::model::Model;
-use spikec_ir::program::{Integrator, Propagator, Scheme, UpdateProgram};
+use spikec_ir::program::{Integrator, Propagator, UpdateProgram};
+
+mod gen;
+use gen::{Bases, Gen, Row};
 
 /// Everything the compiled function reads and writes, by pointer.
+///
+/// The function returns how many neurons fired and writes their indices,
+/// in increasing order, to `spikes`.
 #[repr(C)]
 pub struct Ctx {
     /// States, state-major: `x[s * n + i]`.
     pub x: *mut f64,
-    /// Steps of refractoriness left.
-    pub refr: *mut u32,
-    /// Clamped values.
-    pub clamp: *mut f64,
+    /// The first step at which each neuron is no longer refractory: the
+    /// JIT's own form of the interpreter's countdown, which it keeps
+    /// between steps, with the step's number plus one in the two `i64`
+    /// in front of it ([`Compiled::call`] sets this pointer).
+    pub until: *mut i64,
+    /// Output: the fired neurons ([`Compiled::call`] sets this pointer).
+    pub spikes: *mut u32,
     /// Refractory period in steps.
     pub refr_steps: *const u32,
-    /// Ring buffers, `input[(port * slots + slot) * n + i]`.
-    pub input: *const f64,
-    /// Output: 1 where the neuron fired.
-    pub fired: *mut u8,
+    /// Ring buffers, `input[(port * slots + slot) * n + i]`; the code
+    /// clears this step's slot as it reads it.
+    pub input: *mut f64,
     /// Per parameter, its per-neuron values (null where constant).
     pub params: *const *const f64,
     /// Per port, its per-neuron scale (null where constant).
@@ -71,6 +83,8 @@ pub struct Ctx {
     /// cranelift places pure arithmetic next to its uses, inside the loop,
     /// while loads stay where they are.
     pub rows: *const *const u8,
+    /// The step's number (`t0 = step * h`).
+    pub step: u64,
 }
 
 /// How many rows of each kind the compiled code reads from `Ctx::rows`.
@@ -84,7 +98,8 @@ struct RowCounts {
 
 /// Fills `out` with the row addresses `Ctx::rows` must hold: every state
 /// row, every propagator row, and this step's ring-buffer plane of every
-/// port.
+/// port. The code reads the first row of each kind and reaches the others
+/// by offsets when they fit an immediate (see `gen::Row`).
 fn rows(ctx: &Ctx, counts: RowCounts, out: &mut Vec<*const u8>) {
     let RowCounts {
         states,
@@ -104,28 +119,27 @@ fn rows(ctx: &Ctx, counts: RowCounts, out: &mut Vec<*const u8>) {
 }
 
 const OFF_X: i32 = 0;
-const OFF_REFR: i32 = 8;
-const OFF_CLAMP: i32 = 16;
+const OFF_UNTIL: i32 = 8;
+const OFF_SPIKES: i32 = 16;
 const OFF_REFR_STEPS: i32 = 24;
 const OFF_INPUT: i32 = 32;
-const OFF_FIRED: i32 = 40;
-const OFF_PARAMS: i32 = 48;
-const OFF_SCALES: i32 = 56;
-const OFF_PROPS: i32 = 64;
-const OFF_N: i32 = 72;
-const OFF_SLOTS: i32 = 80;
-const OFF_SLOT: i32 = 88;
-const OFF_T0: i32 = 96;
-const OFF_ROWS: i32 = 104;
+const OFF_PARAMS: i32 = 40;
+const OFF_SCALES: i32 = 48;
+const OFF_PROPS: i32 = 56;
+const OFF_N: i32 = 64;
+const OFF_SLOTS: i32 = 72;
+const OFF_SLOT: i32 = 80;
+const OFF_T0: i32 = 88;
+const OFF_ROWS: i32 = 96;
+const OFF_STEP: i32 = 104;
 
 // The offsets above are the `repr(C)` layout of `Ctx`; keep them honest.
 const _: () = {
     assert!(std::mem::offset_of!(Ctx, x) == OFF_X as usize);
-    assert!(std::mem::offset_of!(Ctx, refr) == OFF_REFR as usize);
-    assert!(std::mem::offset_of!(Ctx, clamp) == OFF_CLAMP as usize);
+    assert!(std::mem::offset_of!(Ctx, until) == OFF_UNTIL as usize);
+    assert!(std::mem::offset_of!(Ctx, spikes) == OFF_SPIKES as usize);
     assert!(std::mem::offset_of!(Ctx, refr_steps) == OFF_REFR_STEPS as usize);
     assert!(std::mem::offset_of!(Ctx, input) == OFF_INPUT as usize);
-    assert!(std::mem::offset_of!(Ctx, fired) == OFF_FIRED as usize);
     assert!(std::mem::offset_of!(Ctx, params) == OFF_PARAMS as usize);
     assert!(std::mem::offset_of!(Ctx, scales) == OFF_SCALES as usize);
     assert!(std::mem::offset_of!(Ctx, props) == OFF_PROPS as usize);
@@ -134,6 +148,7 @@ const _: () = {
     assert!(std::mem::offset_of!(Ctx, slot) == OFF_SLOT as usize);
     assert!(std::mem::offset_of!(Ctx, t0) == OFF_T0 as usize);
     assert!(std::mem::offset_of!(Ctx, rows) == OFF_ROWS as usize);
+    assert!(std::mem::offset_of!(Ctx, step) == OFF_STEP as usize);
 };
 
 extern "C" fn helper_func(id: i64, a: f64, b: f64) -> f64 {
@@ -150,24 +165,47 @@ extern "C" fn helper_s1615(x: f64) -> f64 {
     Precision::S1615.round(x)
 }
 
+/// Lanes of the step's number in front of `until` (see [`Compiled`]).
+const STEP_LANES: usize = 2;
+
 /// A compiled population update.
 pub struct Compiled {
     _module: JITModule,
-    func: extern "C" fn(*const Ctx),
+    func: extern "C" fn(*const Ctx) -> u64,
     counts: RowCounts,
+    /// The step's number plus one in both lanes, then `Ctx::until` per
+    /// neuron (sized at the first call). The loop loads the step from just
+    /// below `until` (one register for both) with one instruction, where a
+    /// value kept from the entry would take a register or a spill.
+    until: Vec<i64>,
+    /// `Ctx::spikes`, room for every neuron.
+    spikes: Vec<u32>,
 }
 
 impl Compiled {
-    /// Runs one step for every neuron; `rows` is scratch space for the row
-    /// addresses, which this fills in before the call.
+    /// Runs one step for every neuron and returns the neurons that fired,
+    /// in increasing order; `rows` is scratch space for the row addresses,
+    /// which this fills in before the call.
     ///
     /// # Safety
-    /// Every pointer in `ctx` must be valid for the sizes the function was
-    /// compiled for and `ctx.n`.
-    pub unsafe fn call(&self, ctx: &mut Ctx, rows: &mut Vec<*const u8>) {
+    /// Every pointer in `ctx` that the caller sets must be valid for the
+    /// sizes the function was compiled for and `ctx.n`, which must be the
+    /// same at every call.
+    pub unsafe fn call(&mut self, ctx: &mut Ctx, rows: &mut Vec<*const u8>) -> &[u32] {
+        let n = ctx.n as usize;
+        if self.until.len() != n + STEP_LANES {
+            // Nobody is refractory before the first step.
+            self.until = vec![0; n + STEP_LANES];
+            self.spikes = vec![0; n];
+        }
+        let (step1, until) = self.until.split_at_mut(STEP_LANES);
+        step1.fill(ctx.step as i64 + 1);
+        ctx.until = until.as_mut_ptr();
+        ctx.spikes = self.spikes.as_mut_ptr();
         self::rows(ctx, self.counts, rows);
         ctx.rows = rows.as_ptr();
-        (self.func)(ctx)
+        let fired = (self.func)(ctx) as usize;
+        &self.spikes[..fired.min(n)]
     }
 }
 
@@ -190,6 +228,11 @@ pub struct Spec<'a> {
     /// Arithmetic precision: every result is rounded to it, as the
     /// interpreter does.
     pub precision: Precision,
+    /// Neurons: rows of `n` values that lie at a fixed distance from one
+    /// another are addressed from one register (see [`Row`]).
+    pub n: usize,
+    /// Ring-buffer depth.
+    pub slots: usize,
 }
 
 /// Compiles a population's update; `None` if code generation fails (the
@@ -251,6 +294,7 @@ pub fn compile(spec: &Spec<'_>) -> Result<Compiled, String> {
     };
     let mut ctx = module.make_context();
     ctx.func.signature.params.push(AbiParam::new(ptr));
+    ctx.func.signature.returns.push(AbiParam::new(types::I64));
     let fid: FuncId = module
         .declare_function("update", Linkage::Export, &ctx.func.signature)
         .map_err(|e| e.to_string())?;
@@ -266,22 +310,35 @@ pub fn compile(spec: &Spec<'_>) -> Result<Compiled, String> {
         let cp = b.block_params(entry)[0];
         let mf = MemFlagsData::trusted();
         let load_ptr = |b: &mut FunctionBuilder, off: i32| b.ins().load(ptr, mf, cp, off);
-        let base_refr = load_ptr(&mut b, OFF_REFR);
-        let base_clamp = load_ptr(&mut b, OFF_CLAMP);
-        let base_rs = load_ptr(&mut b, OFF_REFR_STEPS);
-        let base_fired = load_ptr(&mut b, OFF_FIRED);
+        let base_until = load_ptr(&mut b, OFF_UNTIL);
         let base_params = load_ptr(&mut b, OFF_PARAMS);
         let base_scales = load_ptr(&mut b, OFF_SCALES);
         let n = b.ins().load(types::I64, mf, cp, OFF_N);
         let t0 = b.ins().load(types::F64, mf, cp, OFF_T0);
         let base_rows = load_ptr(&mut b, OFF_ROWS);
-        let mut row_ptrs = (0..ns + n_props + spec.prog.jumps.len())
-            .map(|k| b.ins().load(ptr, mf, base_rows, (8 * k) as i32))
-            .collect::<Vec<Value>>()
-            .into_iter();
-        let x_rows: Vec<Value> = row_ptrs.by_ref().take(ns).collect();
-        let prop_rows: Vec<Value> = row_ptrs.by_ref().take(n_props).collect();
-        let planes: Vec<Value> = row_ptrs.collect();
+        // Rows `n` values apart (states, propagator entries) or `slots * n`
+        // (the ports' planes of one slot): one pointer and immediate
+        // offsets while those fit an `i32`, else a pointer each.
+        let row_bytes = spec.n.saturating_mul(8);
+        let mut set = |first: usize, count: usize, gap: usize| -> Vec<Row> {
+            let base = b.ins().load(ptr, mf, base_rows, (8 * first) as i32);
+            (0..count)
+                .map(|k| match i32::try_from(k.saturating_mul(gap)) {
+                    Ok(off) if off < i32::MAX - 64 => Row { base, off },
+                    _ => Row {
+                        base: b.ins().load(ptr, mf, base_rows, (8 * (first + k)) as i32),
+                        off: 0,
+                    },
+                })
+                .collect()
+        };
+        let x_rows = set(0, ns, row_bytes);
+        let prop_rows = set(ns, n_props, row_bytes);
+        let planes = set(
+            ns + n_props,
+            spec.prog.jumps.len(),
+            row_bytes.saturating_mul(spec.slots),
+        );
         let param_ptrs: Vec<Option<Value>> = spec
             .params
             .iter()
@@ -306,26 +363,39 @@ pub fn compile(spec: &Spec<'_>) -> Result<Compiled, String> {
             planes,
             params: param_ptrs,
             scales: scale_ptrs,
-            refr: base_refr,
-            clamp: base_clamp,
-            refr_steps: base_rs,
-            fired: base_fired,
+            until: Row {
+                base: base_until,
+                off: 0,
+            },
+            ctx: cp,
+            ptr,
             t0,
         };
 
-        // Pairs while two neurons are left, then at most one alone.
+        // Four neurons at a time (two f64x2 groups) while four are left,
+        // then at most one pair and one neuron alone. Each pass computes
+        // its groups branch-free and takes the rare branch to the reset,
+        // refractoriness and the spike list only when one of them fired.
         let ivar: Variable = b.declare_var(types::I64);
+        let cnt: Variable = b.declare_var(types::I64);
         let zero = b.ins().iconst(types::I64, 0);
         b.def_var(ivar, zero);
+        b.def_var(cnt, zero);
         let exit = b.create_block();
-        for lanes in [2u8, 1] {
+        let passes: [(i64, u8); 3] = [(2, 2), (1, 2), (1, 1)];
+        for (k, &(groups, lanes)) in passes.iter().enumerate() {
+            let width = groups * lanes as i64;
             let head = b.create_block();
             let body = b.create_block();
-            let after = if lanes == 1 { exit } else { b.create_block() };
+            let after = if k + 1 == passes.len() {
+                exit
+            } else {
+                b.create_block()
+            };
             b.ins().jump(head, &[]);
             b.switch_to_block(head);
             let i = b.use_var(ivar);
-            let end = b.ins().iadd_imm_s(i, lanes as i64);
+            let end = b.ins().iadd_imm_s(i, width);
             let more = b.ins().icmp(IntCC::UnsignedLessThanOrEqual, end, n);
             b.ins().brif(more, body, &[], after, &[]);
             b.switch_to_block(body);
@@ -336,23 +406,26 @@ pub fn compile(spec: &Spec<'_>) -> Result<Compiled, String> {
                 pow_ref,
                 round_ref,
                 i,
+                k: 0,
                 lanes,
                 ty: if lanes == 1 { types::F64 } else { types::F64X2 },
                 param_rows: bases.params.clone(),
                 mf,
+                cnt,
             };
-            g.neuron(&bases);
+            g.pass(&bases, groups);
             b = g.b;
             let i = b.use_var(ivar);
-            let next = b.ins().iadd_imm_s(i, lanes as i64);
+            let next = b.ins().iadd_imm_s(i, width);
             b.def_var(ivar, next);
             b.ins().jump(head, &[]);
-            if lanes != 1 {
+            if after != exit {
                 b.switch_to_block(after);
             }
         }
         b.switch_to_block(exit);
-        b.ins().return_(&[]);
+        let fired = b.use_var(cnt);
+        b.ins().return_(&[fired]);
         b.seal_all_blocks();
         b.finalize(module.isa().frontend_config());
     }
@@ -376,534 +449,14 @@ pub fn compile(spec: &Spec<'_>) -> Result<Compiled, String> {
     module.clear_context(&mut ctx);
     module.finalize_definitions().map_err(|e| e.to_string())?;
     let code = module.get_finalized_function(fid);
-    // SAFETY: the function was declared with one pointer argument and no
-    // return value, matching this type.
-    let func = unsafe { std::mem::transmute::<*const u8, extern "C" fn(*const Ctx)>(code) };
+    // SAFETY: the function was declared with one pointer argument and an
+    // `i64` result, matching this type.
+    let func = unsafe { std::mem::transmute::<*const u8, extern "C" fn(*const Ctx) -> u64>(code) };
     Ok(Compiled {
         _module: module,
         func,
         counts,
+        until: Vec::new(),
+        spikes: Vec::new(),
     })
-}
-
-/// The loop-invariant addresses and values the neuron body reads.
-struct Bases {
-    /// Per state, its row of `n` values.
-    x_rows: Vec<Value>,
-    /// Per propagator entry, its row (empty when shared).
-    prop_rows: Vec<Value>,
-    /// Per port, this step's ring-buffer plane.
-    planes: Vec<Value>,
-    /// Per parameter, its per-neuron array (`None` where constant).
-    params: Vec<Option<Value>>,
-    /// Per port, its per-neuron scales (`None` where constant).
-    scales: Vec<Option<Value>>,
-    refr: Value,
-    clamp: Value,
-    refr_steps: Value,
-    fired: Value,
-    t0: Value,
-}
-
-struct Gen<'a, 's> {
-    b: FunctionBuilder<'a>,
-    spec: &'s Spec<'s>,
-    func_ref: cranelift_codegen::ir::FuncRef,
-    pow_ref: cranelift_codegen::ir::FuncRef,
-    round_ref: cranelift_codegen::ir::FuncRef,
-    /// The first neuron of the lanes.
-    i: Value,
-    /// Neurons per value: 1 (scalar `f64`) or 2 (`f64x2`).
-    lanes: u8,
-    /// `F64` or `F64X2`.
-    ty: Type,
-    /// Per parameter, its per-neuron array (`None` where constant).
-    param_rows: Vec<Option<Value>>,
-    /// Flags of scalar accesses: aligned and not trapping (the caller owns
-    /// the buffers and their sizes).
-    mf: MemFlagsData,
-}
-
-impl Gen<'_, '_> {
-    fn vector(&self) -> bool {
-        self.lanes > 1
-    }
-
-    /// Flags of an access of `lanes` values: vector rows are only 8-byte
-    /// aligned.
-    fn flags(&self) -> MemFlagsData {
-        if self.vector() {
-            MemFlagsData::new().with_notrap()
-        } else {
-            self.mf
-        }
-    }
-
-    /// A scalar in every lane.
-    fn splat(&mut self, v: Value) -> Value {
-        if self.vector() {
-            self.b.ins().splat(self.ty, v)
-        } else {
-            v
-        }
-    }
-
-    fn f(&mut self, v: f64) -> Value {
-        let c = self.b.ins().f64const(v);
-        self.splat(c)
-    }
-
-    /// A constant of the arithmetic, already in the precision.
-    fn fq(&mut self, v: f64) -> Value {
-        let v = self.spec.precision.round(v);
-        self.f(v)
-    }
-
-    /// Applies a scalar operation lane by lane.
-    fn per_lane(&mut self, args: &[Value], op: impl Fn(&mut Self, &[Value]) -> Value) -> Value {
-        if !self.vector() {
-            return op(self, args);
-        }
-        let mut out: Option<Value> = None;
-        for lane in 0..self.lanes {
-            let scalars: Vec<Value> = args
-                .iter()
-                .map(|a| self.b.ins().extractlane(*a, lane))
-                .collect();
-            let r = op(self, &scalars);
-            out = Some(match out {
-                None => self.b.ins().splat(self.ty, r),
-                Some(v) => self.b.ins().insertlane(v, r, lane),
-            });
-        }
-        out.unwrap_or_else(|| self.f(f64::NAN))
-    }
-
-    /// Calls an imported helper on scalars.
-    fn call(&mut self, f: cranelift_codegen::ir::FuncRef, args: &[Value]) -> Value {
-        let call = self.b.ins().call(f, args);
-        self.b.inst_results(call)[0]
-    }
-
-    /// Rounds a result to the precision, as `Precision::round` does.
-    fn rnd(&mut self, v: Value) -> Value {
-        match self.spec.precision {
-            Precision::F64 => v,
-            Precision::F32 if self.vector() => {
-                let s = self.b.ins().fvdemote(v);
-                self.b.ins().fvpromote_low(s)
-            }
-            Precision::F32 => {
-                let s = self.b.ins().fdemote(types::F32, v);
-                self.b.ins().fpromote(types::F64, s)
-            }
-            Precision::S1615 => {
-                let r = self.round_ref;
-                self.per_lane(&[v], |g, a| g.call(r, a))
-            }
-        }
-    }
-
-    /// `a + b`, `a - b`, `a * b` rounded to the precision.
-    fn add(&mut self, a: Value, b: Value) -> Value {
-        let r = self.b.ins().fadd(a, b);
-        self.rnd(r)
-    }
-    fn sub(&mut self, a: Value, b: Value) -> Value {
-        let r = self.b.ins().fsub(a, b);
-        self.rnd(r)
-    }
-    fn mul(&mut self, a: Value, b: Value) -> Value {
-        let r = self.b.ins().fmul(a, b);
-        self.rnd(r)
-    }
-
-    /// The lanes' values of a row of `f64`: `row[i..i + lanes]`.
-    fn load(&mut self, row: Value, width: i64) -> Value {
-        let addr = self.lane_addr(row, width);
-        let flags = self.flags();
-        let ty = if width == 8 { self.ty } else { types::I64X2 };
-        match (width, self.vector()) {
-            (8, _) => self.b.ins().load(ty, flags, addr, 0),
-            (_, true) => self.b.ins().uload32x2(flags, addr, 0),
-            (_, false) => self.b.ins().load(types::I32, flags, addr, 0),
-        }
-    }
-
-    /// `row + i * width`.
-    fn lane_addr(&mut self, row: Value, width: i64) -> Value {
-        let off = self.b.ins().imul_imm_s(self.i, width);
-        self.b.ins().iadd(row, off)
-    }
-
-    fn store_f64(&mut self, v: Value, row: Value) {
-        let addr = self.lane_addr(row, 8);
-        let flags = self.flags();
-        self.b.ins().store(flags, v, addr, 0);
-    }
-
-    /// Stores refractory counters (`I32`, or `I64X2` lanes narrowed).
-    fn store_u32(&mut self, v: Value, row: Value) {
-        let addr = self.lane_addr(row, 4);
-        if !self.vector() {
-            self.b.ins().store(self.mf, v, addr, 0);
-            return;
-        }
-        for lane in 0..self.lanes {
-            let w = self.b.ins().extractlane(v, lane);
-            let w = self.b.ins().ireduce(types::I32, w);
-            self.b.ins().store(self.mf, w, addr, 4 * lane as i32);
-        }
-    }
-
-    /// Stores the fired flags, 1 byte a neuron.
-    fn store_fired(&mut self, fire: Value, row: Value) {
-        let addr = self.lane_addr(row, 1);
-        if !self.vector() {
-            self.b.ins().store(self.mf, fire, addr, 0);
-            return;
-        }
-        for lane in 0..self.lanes {
-            let w = self.b.ins().extractlane(fire, lane);
-            let w = self.b.ins().ireduce(types::I8, w);
-            let w = self.b.ins().band_imm_u(w, 1);
-            self.b.ins().store(self.mf, w, addr, lane as i32);
-        }
-    }
-
-    /// `c ? a : b` for float values; `c` is a truth value from
-    /// [`Gen::cond`] (a lane mask when vector).
-    fn select_f(&mut self, c: Value, a: Value, b: Value) -> Value {
-        if self.vector() {
-            // The data moves to the mask's type, not the mask to the data's:
-            // a mask straight from a comparison lets cranelift emit one blend
-            // instead of and / and-not / or.
-            let le = MemFlagsData::new().with_endianness(Endianness::Little);
-            let mask_ty = self.b.func.dfg.value_type(c);
-            let a = self.b.ins().bitcast(mask_ty, le, a);
-            let b = self.b.ins().bitcast(mask_ty, le, b);
-            let r = self.b.ins().bitselect(c, a, b);
-            self.b.ins().bitcast(self.ty, le, r)
-        } else {
-            self.b.ins().select(c, a, b)
-        }
-    }
-
-    /// `c ? a : b` for refractory counters.
-    fn select_i(&mut self, c: Value, a: Value, b: Value) -> Value {
-        if self.vector() {
-            self.b.ins().bitselect(c, a, b)
-        } else {
-            self.b.ins().select(c, a, b)
-        }
-    }
-
-    /// A refractory-counter constant in every lane.
-    fn counter(&mut self, v: i64) -> Value {
-        if self.vector() {
-            let c = self.b.ins().iconst(types::I64, v);
-            self.b.ins().splat(types::I64X2, c)
-        } else {
-            self.b.ins().iconst(types::I32, v)
-        }
-    }
-
-    fn bool_to_f64(&mut self, c: Value) -> Value {
-        let one = self.f(1.0);
-        let zero = self.f(0.0);
-        self.select_f(c, one, zero)
-    }
-
-    /// Code for an expression with the given state values and time.
-    fn expr(&mut self, arena: &ExprArena, e: ExprId, x: &[Value], t: Value) -> Value {
-        match &arena[e].kind {
-            ExprKind::Const(v) => self.fq(*v),
-            ExprKind::Bool(v) => self.f(if *v { 1.0 } else { 0.0 }),
-            ExprKind::Param(h) => {
-                match (&self.spec.params[h.index()], self.param_ptrs(h.index())) {
-                    (PerNeuron::Const(v), _) => self.f(*v),
-                    (PerNeuron::Values(_), Some(row)) => self.load(row, 8),
-                    _ => self.f(f64::NAN),
-                }
-            }
-            ExprKind::State(h) => x
-                .get(h.index())
-                .copied()
-                .unwrap_or_else(|| self.f(f64::NAN)),
-            ExprKind::Let(l) => {
-                let v = self.spec.model.lets[*l].value;
-                self.expr(arena, v, x, t)
-            }
-            ExprKind::Time => t,
-            ExprKind::Distance | ExprKind::Draw(_) => self.f(f64::NAN),
-            ExprKind::Neg(a) => {
-                let a = self.expr(arena, *a, x, t);
-                self.b.ins().fneg(a)
-            }
-            ExprKind::Not(_) => {
-                let m = self.cond(arena, e, x, t);
-                self.bool_to_f64(m)
-            }
-            ExprKind::Binary(op, a, c) => {
-                let (a, c) = (self.expr(arena, *a, x, t), self.expr(arena, *c, x, t));
-                let r = match op {
-                    BinaryOp::Add => self.b.ins().fadd(a, c),
-                    BinaryOp::Sub => self.b.ins().fsub(a, c),
-                    BinaryOp::Mul => self.b.ins().fmul(a, c),
-                    BinaryOp::Div => self.b.ins().fdiv(a, c),
-                    BinaryOp::Pow => {
-                        let pow = self.pow_ref;
-                        self.per_lane(&[a, c], |g, v| g.call(pow, v))
-                    }
-                };
-                self.rnd(r)
-            }
-            ExprKind::Compare(..) | ExprKind::Logic(..) => {
-                let m = self.cond(arena, e, x, t);
-                self.bool_to_f64(m)
-            }
-            ExprKind::Call(f, args) => {
-                let mut vals: Vec<Value> =
-                    args.iter().map(|a| self.expr(arena, *a, x, t)).collect();
-                while vals.len() < 2 {
-                    vals.push(self.f(f64::NAN));
-                }
-                let id = Func::ALL.iter().position(|g| g == f).unwrap_or(usize::MAX) as i64;
-                let func = self.func_ref;
-                let r = self.per_lane(&vals[..2], |g, v| {
-                    let idv = g.b.ins().iconst(types::I64, id);
-                    g.call(func, &[idv, v[0], v[1]])
-                });
-                self.rnd(r)
-            }
-        }
-    }
-
-    /// A condition as a machine truth value (an `i8`, or a lane mask),
-    /// without the detour through 1.0 / 0.0 that [`Gen::expr`] takes: the
-    /// same answer as the interpreter's `eval(..) != 0.0`, with fewer
-    /// instructions.
-    fn cond(&mut self, arena: &ExprArena, e: ExprId, x: &[Value], t: Value) -> Value {
-        match &arena[e].kind {
-            ExprKind::Compare(op, a, c) => {
-                let (a, c) = (self.expr(arena, *a, x, t), self.expr(arena, *c, x, t));
-                let cc = match op {
-                    CmpOp::Gt => FloatCC::GreaterThan,
-                    CmpOp::Ge => FloatCC::GreaterThanOrEqual,
-                    CmpOp::Lt => FloatCC::LessThan,
-                    CmpOp::Le => FloatCC::LessThanOrEqual,
-                    CmpOp::Eq => FloatCC::Equal,
-                    CmpOp::Ne => FloatCC::NotEqual,
-                };
-                self.b.ins().fcmp(cc, a, c)
-            }
-            ExprKind::Logic(op, a, c) => {
-                let (a, c) = (self.cond(arena, *a, x, t), self.cond(arena, *c, x, t));
-                match op {
-                    LogicOp::And => self.b.ins().band(a, c),
-                    LogicOp::Or => self.b.ins().bor(a, c),
-                }
-            }
-            ExprKind::Not(a) => {
-                let a = self.cond(arena, *a, x, t);
-                if self.vector() {
-                    self.b.ins().bnot(a)
-                } else {
-                    self.b.ins().bxor_imm_u(a, 1)
-                }
-            }
-            ExprKind::Let(l) => {
-                let v = self.spec.model.lets[*l].value;
-                self.cond(arena, v, x, t)
-            }
-            _ => {
-                let v = self.expr(arena, e, x, t);
-                let z = self.f(0.0);
-                self.b.ins().fcmp(FloatCC::NotEqual, v, z)
-            }
-        }
-    }
-
-    /// The per-neuron array of parameter `k`, if it varies.
-    fn param_ptrs(&self, k: usize) -> Option<Value> {
-        self.param_rows.get(k).copied().flatten()
-    }
-
-    /// Right-hand sides at `x`, time `t` (states without an ODE: 0).
-    fn rhs(&mut self, rhs: &[Option<ExprId>], x: &[Value], t: Value) -> Vec<Value> {
-        let arena = &self.spec.prog.exprs;
-        rhs.iter()
-            .map(|r| match r {
-                Some(e) => self.expr(arena, *e, x, t),
-                None => self.f(0.0),
-            })
-            .collect()
-    }
-    /// The body of the per-neuron loop, for `lanes` neurons from `i`.
-    fn neuron(&mut self, bases: &Bases) {
-        let prog = self.spec.prog;
-        let ns = prog.states;
-        let mut x: Vec<Value> = (0..ns).map(|s| self.load(bases.x_rows[s], 8)).collect();
-        let r = self.load(bases.refr, 4);
-        let zero = self.counter(0);
-        // Selects on "not refractory" take the comparison itself as mask.
-        let active = self.b.ins().icmp(IntCC::Equal, r, zero);
-        let clamp_idx = prog.refractory.as_ref().map(|rf| rf.clamp as usize);
-        let clamp_val = match clamp_idx {
-            Some(c) => {
-                let cv = self.load(bases.clamp, 8);
-                x[c] = self.select_f(active, x[c], cv);
-                Some(cv)
-            }
-            None => None,
-        };
-        let h = self.spec.h;
-        let t0 = self.splat(bases.t0);
-        match &prog.integrator {
-            Integrator::Exact { .. } => {
-                // Shared: constants. Per neuron: rows of P, c, q.
-                let (pv, cv, qv): (Vec<Value>, Vec<Value>, Vec<Value>) = match self.spec.shared {
-                    Some(p) => (
-                        p.p.iter().map(|v| self.f(*v)).collect(),
-                        p.c.iter().map(|v| self.f(*v)).collect(),
-                        p.q.iter().map(|v| self.f(*v)).collect(),
-                    ),
-                    None => {
-                        let all: Vec<Value> =
-                            bases.prop_rows.iter().map(|r| self.load(*r, 8)).collect();
-                        (
-                            all[..ns * ns].to_vec(),
-                            all[ns * ns..ns * ns + ns].to_vec(),
-                            all[ns * ns + ns..].to_vec(),
-                        )
-                    }
-                };
-                let sp = self.spec.sparsity;
-                let dx: Vec<Value> = (0..ns)
-                    .map(|c| if sp.c[c] { self.sub(x[c], cv[c]) } else { x[c] })
-                    .collect();
-                let mut nx = Vec::with_capacity(ns);
-                for r in 0..ns {
-                    // The interpreter's sum: kept terms left to right.
-                    let mut dev: Option<Value> = None;
-                    for c in 0..ns {
-                        if sp.p[r * ns + c] {
-                            let term = self.mul(pv[r * ns + c], dx[c]);
-                            dev = Some(match dev {
-                                Some(d) => self.add(d, term),
-                                None => term,
-                            });
-                        }
-                    }
-                    let mut v = dev.unwrap_or_else(|| self.f(-0.0));
-                    if sp.c[r] {
-                        v = self.add(v, cv[r]);
-                    }
-                    if sp.q[r] {
-                        v = self.add(v, qv[r]);
-                    }
-                    nx.push(v);
-                }
-                x = nx;
-            }
-            Integrator::Numeric { scheme, rhs } => {
-                // Arithmetic constants in the precision; times in f64, as the
-                // interpreter computes them.
-                let hq = self.fq(h);
-                match scheme {
-                    Scheme::ForwardEuler => {
-                        let k1 = self.rhs(rhs, &x, t0);
-                        x = (0..ns)
-                            .map(|s| {
-                                let d = self.mul(hq, k1[s]);
-                                self.add(x[s], d)
-                            })
-                            .collect();
-                    }
-                    Scheme::Rk4 => {
-                        let half = self.fq(h / 2.0);
-                        let half_t = self.f(h / 2.0);
-                        let full_t = self.f(h);
-                        let t_half = self.b.ins().fadd(t0, half_t);
-                        let t_full = self.b.ins().fadd(t0, full_t);
-                        let shift = |g: &mut Self, k: &[Value], a: Value| -> Vec<Value> {
-                            (0..ns)
-                                .map(|s| {
-                                    let d = g.mul(a, k[s]);
-                                    g.add(x[s], d)
-                                })
-                                .collect()
-                        };
-                        let k1 = self.rhs(rhs, &x, t0);
-                        let x2 = shift(self, &k1, half);
-                        let k2 = self.rhs(rhs, &x2, t_half);
-                        let x3 = shift(self, &k2, half);
-                        let k3 = self.rhs(rhs, &x3, t_half);
-                        let x4 = shift(self, &k3, hq);
-                        let k4 = self.rhs(rhs, &x4, t_full);
-                        let sixth = self.fq(h / 6.0);
-                        let two = self.f(2.0);
-                        x = (0..ns)
-                            .map(|s| {
-                                let a = self.mul(two, k2[s]);
-                                let a = self.add(k1[s], a);
-                                let c = self.mul(two, k3[s]);
-                                let a = self.add(a, c);
-                                let a = self.add(a, k4[s]);
-                                let d = self.mul(sixth, a);
-                                self.add(x[s], d)
-                            })
-                            .collect();
-                    }
-                }
-            }
-        }
-        // Inputs of this step, through the ports.
-        for (port, jump) in prog.jumps.iter().enumerate() {
-            let v = self.load(bases.planes[port], 8);
-            let scale = match (self.spec.scale_consts[port], bases.scales[port]) {
-                (Some(c), _) => self.f(c),
-                (None, Some(row)) => self.load(row, 8),
-                _ => self.f(f64::NAN),
-            };
-            let s = jump.state as usize;
-            let add = self.mul(v, scale);
-            x[s] = self.add(x[s], add);
-        }
-        if let (Some(c), Some(cv)) = (clamp_idx, clamp_val) {
-            x[c] = self.select_f(active, x[c], cv);
-        }
-        // Threshold, reset, refractoriness: selects, no branches.
-        let fire = match prog.threshold {
-            Some(th) => {
-                let hv = self.f(h);
-                let t1 = self.b.ins().fadd(t0, hv);
-                let crossed = self.cond(&prog.exprs, th, &x, t1);
-                // Scalar conditions are i8, lane masks i64: the counter
-                // comparison matches the float one's width either way.
-                let fire = self.b.ins().band(crossed, active);
-                for &(s, e) in &prog.reset {
-                    let v = self.expr(&prog.exprs, e, &x, t1);
-                    x[s as usize] = self.select_f(fire, v, x[s as usize]);
-                }
-                fire
-            }
-            None if self.vector() => self.counter(0),
-            None => self.b.ins().iconst(types::I8, 0),
-        };
-        let one = self.counter(1);
-        let dec = self.b.ins().isub(r, one);
-        let r_after = self.select_i(active, r, dec);
-        if let (Some(c), Some(cv)) = (clamp_idx, clamp_val) {
-            let rs = self.load(bases.refr_steps, 4);
-            let r_new = self.select_i(fire, rs, r_after);
-            self.store_u32(r_new, bases.refr);
-            let c_new = self.select_f(fire, x[c], cv);
-            self.store_f64(c_new, bases.clamp);
-        }
-        for (s, v) in x.iter().enumerate() {
-            self.store_f64(*v, bases.x_rows[s]);
-        }
-        self.store_fired(fire, bases.fired);
-    }
 }

@@ -31,6 +31,7 @@
 
 mod interp;
 mod plastic;
+mod synapse_model;
 
 pub use interp::{run, run_with_progress};
 pub use jit::Ctx as JitCtx;

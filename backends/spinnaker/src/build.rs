@@ -10,6 +10,7 @@ use crate::keys::{allocate, Keys};
 use crate::machine::{CoreLocation, Generation, Machine};
 use crate::matrices::synaptic_data;
 use crate::place::{place, Placements};
+use crate::plasticity::plasticity;
 use crate::report::{PopulationReport, Report};
 use crate::route::{route, Net};
 use crate::table::{
@@ -19,7 +20,7 @@ use crate::table::{
 use crate::trace::{trace, Tables};
 use crate::BuildError;
 use spikec_ir::expanded::Expanded;
-use spikec_ir::network::Projection;
+use spikec_ir::network::{Projection, SynapseKind};
 use spikec_ir::program::{Propagator, UpdateProgram};
 use spikec_ir::ring::network_shifts;
 use spikec_ir::ValidNetwork;
@@ -202,7 +203,21 @@ pub fn compile(input: &Input<'_>, opts: &TargetOptions) -> Result<Artifacts, Bui
             name: p.name.clone(),
         });
     }
-    if let Some((projection, p)) = net.first_projection(|p| p.stdp().is_some()) {
+    // A synapse model written in the language has no kernel on the chip.
+    if let Some((projection, p)) = net.first_projection(|p| p.synapse_model().is_some()) {
+        return Err(BuildError::Plastic {
+            projection,
+            name: p.name.clone(),
+        });
+    }
+    // Pair STDP becomes plastic rows; other plastic synapses have none.
+    let other_plastic = |p: &Projection| {
+        !matches!(
+            p.synapse,
+            SynapseKind::Static | SynapseKind::Stdp(_) | SynapseKind::GapJunction
+        )
+    };
+    if let Some((projection, p)) = net.first_projection(other_plastic) {
         return Err(BuildError::Plastic {
             projection,
             name: p.name.clone(),
@@ -215,13 +230,20 @@ pub fn compile(input: &Input<'_>, opts: &TargetOptions) -> Result<Artifacts, Bui
     // Every core's data comes before placement: its size decides which
     // chip's SDRAM can hold it.
     let shifts = network_shifts(net.network(), ex);
+    let plastic = plasticity(net.network(), ex, &graph, &shifts)?;
     let (mut synaptic, losses) = synaptic_data(input, &graph, &keys, &shifts)?;
     let mut data: Vec<Vec<(&str, Vec<u8>)>> = Vec::with_capacity(graph.vertices.len());
+    // SDRAM beyond the files: plastic cores' post-spike histories.
+    let mut reserved = vec![0u64; graph.vertices.len()];
     for (v, vx) in graph.vertices.iter().enumerate() {
         let mut files = Vec::new();
         match vx.role {
             Role::Neurons => {
-                if let Some(d) = neuron_core(input, &graph, &keys, &shifts, v) {
+                let p = plastic[vx.population].clone();
+                if let Some(h) = &p {
+                    reserved[v] = h.history_bytes(vx.len());
+                }
+                if let Some(d) = neuron_core(input, &graph, &keys, &shifts, p, v) {
                     files.push(("neurons.bin", d.encode()));
                 }
             }
@@ -251,7 +273,8 @@ pub fn compile(input: &Input<'_>, opts: &TargetOptions) -> Result<Artifacts, Bui
     }
     let sizes: Vec<u64> = data
         .iter()
-        .map(|fs| fs.iter().map(|(_, b)| b.len() as u64).sum())
+        .zip(&reserved)
+        .map(|(fs, r)| fs.iter().map(|(_, b)| b.len() as u64).sum::<u64>() + r)
         .collect();
     let mapping = map(machine, graph, keys, &sizes)?;
     let warnings = losses

@@ -9,15 +9,28 @@
 //! with every size checked: the emulator runs from these bytes, not from
 //! the IR. The neuron model's code is the update program, as a SpiNNaker
 //! core's model is its binary; the data here is what a loader writes.
+//!
+//! A neuron core with plastic input also carries its [`Plasticity`]: the
+//! integer form of its pair-STDP rule ([`spikec_ir::stdp`]) — the two
+//! decay tables, per synapse type the weight dependence in that type's
+//! weight unit — and the size of each neuron's post-spike history, which
+//! the core keeps beside its neurons and SDRAM accounting counts. Such a
+//! core's data is version 2, so that static cores stay byte for byte what
+//! they were and a truncated plastic core cannot read as a static one.
 
 use crate::geometry::KeyMask;
 use spikec_ir::fixed::{from_s1615, to_s1615, Sign, SynapseType};
+use spikec_ir::network::WeightDependence;
+use spikec_ir::stdp::{DecayTable, PostEvent, Timing, WeightRule};
 
 const NEURON_MAGIC: u32 = 0x4e4b_5053; // "SPKN"
 const SOURCE_MAGIC: u32 = 0x534b_5053; // "SPKS"
 const DELAY_MAGIC: u32 = 0x444b_5053; // "SPKD"
 const SYNAPSE_MAGIC: u32 = 0x594b_5053; // "SPKY"
 const VERSION: u32 = 1;
+/// A neuron core with a plasticity section: static cores keep version 1,
+/// byte for byte, and a plastic core cannot be cut back to a static one.
+const PLASTIC_VERSION: u32 = 2;
 
 /// A parameter: one value for the slice or one per neuron.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +62,103 @@ pub struct NeuronCore {
     pub props: Vec<Vec<i32>>,
     /// Synapse types in number order, with their ring-buffer shifts.
     pub types: Vec<(SynapseType, u8)>,
+    /// The STDP rule of its plastic synapses, if it has any.
+    pub plasticity: Option<Plasticity>,
+}
+
+/// A core's pair-STDP rule in integer form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plasticity {
+    /// Post spikes each neuron remembers.
+    pub history: u16,
+    /// The decay tables, shared by every plastic synapse of the core: a
+    /// row's pre trace and a neuron's post history serve them all.
+    pub timing: Timing,
+    /// Per synapse type (in number order), the weight dependence of its
+    /// plastic synapses; `None` for a type with static synapses only.
+    pub rules: Vec<Option<WeightRule>>,
+}
+
+impl Plasticity {
+    /// Bytes of the post-spike histories of `n` neurons (a count and the
+    /// events each), which the core allocates beside its data.
+    pub fn history_bytes(&self, n: u32) -> u64 {
+        let event = std::mem::size_of::<PostEvent>() as u64;
+        u64::from(n) * (4 + u64::from(self.history) * event)
+    }
+
+    fn encode(&self, w: &mut Writer) {
+        w.u32(u32::from(self.history));
+        for t in [&self.timing.plus, &self.timing.minus] {
+            w.u8(t.shift());
+            w.u32(t.entries().len() as u32);
+            t.entries().iter().for_each(|e| w.u16(*e));
+        }
+        for r in &self.rules {
+            match r {
+                None => w.u8(0),
+                Some(r) => {
+                    w.u8(match r.dependence {
+                        WeightDependence::Additive => 1,
+                        WeightDependence::Multiplicative => 2,
+                    });
+                    w.u32(r.a_plus);
+                    w.u32(r.a_minus);
+                    w.u16(r.w_min);
+                    w.u16(r.w_max);
+                }
+            }
+        }
+    }
+
+    fn decode(r: &mut Reader<'_>, n_types: usize) -> Result<Plasticity, CoreDataError> {
+        let at = r.at;
+        let history = u16::try_from(r.u32()?).map_err(|_| CoreDataError::Range(at))?;
+        if history == 0 {
+            return Err(CoreDataError::Range(at));
+        }
+        let mut table = || -> Result<DecayTable, CoreDataError> {
+            let at = r.at;
+            let shift = r.u8()?;
+            let len = r.count(2)?;
+            let entries = (0..len).map(|_| r.u16()).collect::<Result<_, _>>()?;
+            DecayTable::from_parts(shift, entries).ok_or(CoreDataError::Range(at))
+        };
+        let timing = Timing {
+            plus: table()?,
+            minus: table()?,
+        };
+        let mut rules = Vec::with_capacity(n_types);
+        for _ in 0..n_types {
+            let at = r.at;
+            let dependence = match r.u8()? {
+                0 => {
+                    rules.push(None);
+                    continue;
+                }
+                1 => WeightDependence::Additive,
+                2 => WeightDependence::Multiplicative,
+                _ => return Err(CoreDataError::Range(at)),
+            };
+            let (a_plus, a_minus) = (r.u32()?, r.u32()?);
+            let (w_min, w_max) = (r.u16()?, r.u16()?);
+            if w_min > w_max {
+                return Err(CoreDataError::Range(at));
+            }
+            rules.push(Some(WeightRule {
+                dependence,
+                a_plus,
+                a_minus,
+                w_min,
+                w_max,
+            }));
+        }
+        Ok(Plasticity {
+            history,
+            timing,
+            rules,
+        })
+    }
 }
 
 /// How a source core makes spikes.
@@ -187,6 +297,9 @@ impl Writer {
     fn u8(&mut self, v: u8) {
         self.0.push(v);
     }
+    fn u16(&mut self, v: u16) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
     fn u32(&mut self, v: u32) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
@@ -216,7 +329,9 @@ impl<'a> Reader<'a> {
     /// Checks the kind and version; returns the slice.
     fn head(bytes: &'a [u8], magic: u32) -> Result<(Reader<'a>, u32, u32, u32), CoreDataError> {
         let mut r = Reader { bytes, at: 0 };
-        if r.u32()? != magic || r.u32()? != VERSION {
+        let (m, version) = (r.u32()?, r.u32()?);
+        let plastic = magic == NEURON_MAGIC && version == PLASTIC_VERSION;
+        if m != magic || !(version == VERSION || plastic) {
             return Err(CoreDataError::Magic);
         }
         let (population, lo, n) = (r.u32()?, r.u32()?, r.u32()?);
@@ -236,6 +351,9 @@ impl<'a> Reader<'a> {
     }
     fn u8(&mut self) -> Result<u8, CoreDataError> {
         Ok(self.take::<1>()?[0])
+    }
+    fn u16(&mut self) -> Result<u16, CoreDataError> {
+        Ok(u16::from_le_bytes(self.take()?))
     }
     fn u32(&mut self) -> Result<u32, CoreDataError> {
         Ok(u32::from_le_bytes(self.take()?))
@@ -332,6 +450,11 @@ impl NeuronCore {
             w.u8(u8::from(t.sign == Sign::Negative));
             w.u8(*shift);
         }
+        // Static cores end here, as before plastic rows existed.
+        if let Some(p) = &self.plasticity {
+            w.0[4..8].copy_from_slice(&PLASTIC_VERSION.to_le_bytes());
+            p.encode(&mut w);
+        }
         w.0
     }
 
@@ -357,8 +480,14 @@ impl NeuronCore {
         let refr_steps = (0..nn).map(|_| r.u32()).collect::<Result<_, _>>()?;
         let n_ports = r.count(4 * nn.max(1))?;
         let scales = (0..n_ports).map(|_| r.i32s(nn)).collect::<Result<_, _>>()?;
+        let at = r.at;
         let sets = r.count(0)?;
         let per = r.u32()? as usize;
+        // Empty sets are no propagators: a count of them would only
+        // allocate.
+        if sets > 0 && per == 0 {
+            return Err(CoreDataError::Range(at));
+        }
         if sets.saturating_mul(per).saturating_mul(4) > bytes.len() - r.at {
             return Err(CoreDataError::Truncated(r.at));
         }
@@ -375,6 +504,11 @@ impl NeuronCore {
             };
             types.push((SynapseType { port, sign }, r.u8()?));
         }
+        let plastic = bytes.get(4..8) == Some(&PLASTIC_VERSION.to_le_bytes()[..]);
+        let plasticity = match plastic {
+            true => Some(Plasticity::decode(&mut r, n_types)?),
+            false => None,
+        };
         r.end()?;
         Ok(NeuronCore {
             population,
@@ -388,6 +522,7 @@ impl NeuronCore {
             scales,
             props,
             types,
+            plasticity,
         })
     }
 }
@@ -497,7 +632,50 @@ mod tests {
                 },
                 3,
             )],
+            plasticity: None,
         }
+    }
+
+    fn plastic_neuron() -> NeuronCore {
+        let rule = spikec_ir::network::StdpRule {
+            tau_plus: 16.8,
+            tau_minus: 33.7,
+            a_plus: 0.005,
+            a_minus: 0.0025,
+            w_min: 0.0,
+            w_max: 2.0,
+            dependence: WeightDependence::Multiplicative,
+        };
+        NeuronCore {
+            plasticity: Some(Plasticity {
+                history: 16,
+                timing: Timing::new(&rule, 1.0).unwrap(),
+                rules: vec![Some(WeightRule::new(&rule, 4).unwrap())],
+            }),
+            ..neuron()
+        }
+    }
+
+    #[test]
+    fn plastic_neuron_data_round_trips_and_damage_is_an_error() {
+        let n = plastic_neuron();
+        let bytes = n.encode();
+        assert_eq!(NeuronCore::decode(&bytes), Ok(n.clone()));
+        for len in 0..bytes.len() {
+            assert!(NeuronCore::decode(&bytes[..len]).is_err(), "length {len}");
+        }
+        // Every single-bit flip decodes to something or errs, never panics.
+        for i in 0..bytes.len() {
+            for bit in 0..8 {
+                let mut b = bytes.clone();
+                b[i] ^= 1 << bit;
+                let _ = NeuronCore::decode(&b);
+            }
+        }
+        assert_eq!(
+            n.plasticity.as_ref().map(|p| p.history_bytes(3)),
+            Some(3 * (4 + 16 * 8))
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! as the simulator's `s1615` mode rounds them, so that a core started
 //! from its data computes what the simulator computes.
 
-use crate::core_data::{s1615, DelayCore, NeuronCore, Param, SourceCore, SourceKind};
+use crate::core_data::{s1615, DelayCore, NeuronCore, Param, Plasticity, SourceCore, SourceKind};
 use crate::graph::MachineGraph;
 use crate::graph::{bits, Role, Vertex};
 use crate::keys::Keys;
@@ -16,14 +16,15 @@ use spikec_ir::philox::source_key;
 use spikec_ir::ring::PopulationShifts;
 use spikec_ir::step::spike_steps;
 
-use spikec_ir::eval::per_neuron as per;
+use spikec_ir::eval::{per_neuron as per, per_neuron_in_program};
 
-/// The data of neuron vertex `v`.
+/// The data of neuron vertex `v`, with its population's `plasticity`.
 pub fn neuron_core(
     input: &Input<'_>,
     g: &MachineGraph,
     keys: &Keys,
     shifts: &[PopulationShifts],
+    plasticity: Option<Plasticity>,
     v: usize,
 ) -> Option<NeuronCore> {
     let net = input.net.network();
@@ -66,7 +67,11 @@ pub fn neuron_core(
         .map(|j| {
             range
                 .clone()
-                .map(|i| s1615(j.scale.map_or(1.0, |e| per(model, &values.params, e, i))))
+                .map(|i| {
+                    s1615(j.scale.map_or(1.0, |e| {
+                        per_neuron_in_program(model, prog, &values.params, e, i)
+                    }))
+                })
                 .collect()
         })
         .collect();
@@ -104,6 +109,7 @@ pub fn neuron_core(
         scales,
         props,
         types,
+        plasticity,
     })
 }
 

@@ -16,6 +16,20 @@
 //!    table finds its row and every synapse adds its weight into slot
 //!    `(step + delay) mod D`.
 //!
+//! Plastic rows run pair STDP as a core with sPyNNaker's STDP would, with
+//! the integer rule of [`spikec_ir::stdp`] and the core's
+//! [`Plasticity`](crate::core_data::Plasticity): a neuron core records each
+//! spike of its neurons in their post-spike histories when it fires
+//! (before any packet of the step is processed, as the simulator records
+//! post spikes first); a packet's plastic row is processed when it arrives
+//! — every synapse's weight updated from the row's presynaptic header and
+//! its target's history, written back into the row, then added to the
+//! ring buffer — and the header then advances to this spike. The spike's
+//! time is the step its packet was sent in, which is when the simulator
+//! pairs it; a synapse core reads the histories of the neuron core it
+//! feeds (on the chip they share them through SDRAM). The final weights
+//! are read back out of the rows ([`Emulation::weights`]).
+//!
 //! The result must equal `spikec sim --precision s1615` spike for spike.
 //! Ring-buffer slots are 16 bits on the chip; the emulator counts the adds
 //! that would saturate one, because there the chip (and this emulator's
@@ -28,7 +42,7 @@ use crate::core_data::{
 };
 use crate::geometry::{ChipCoord, KeyMask, RoutingEntry};
 use crate::machine::{CoreLocation, Machine};
-use crate::matrix::{BlobError, SynapticMatrices};
+use crate::matrix::{BlobError, DecodedSynapse, SynapticMatrices};
 use crate::table::{parse_binary, parse_binary_wide, TableError};
 use crate::trace::{trace, TraceError};
 use spikec_ir::eval::Precision;
@@ -36,6 +50,12 @@ use spikec_ir::expanded::PerNeuron;
 use spikec_ir::fixed::{weight_unit, Sign};
 use spikec_ir::philox::{self, PoissonTable, Uniforms};
 use spikec_ir::program::{Propagator, UpdateProgram};
+use spikec_ir::stdp::{pre_spike_weight, PostHistories};
+
+mod plastic;
+
+pub use plastic::PlasticWeight;
+use plastic::{final_weights, stamp, PlasticState};
 use spikec_ir::step::{Kernel, NeuronMut, Scratch, Sparsity};
 use spikec_ir::Network;
 
@@ -58,6 +78,8 @@ pub struct Emulation {
     pub synaptic_events: u64,
     /// Ring-buffer adds that took a 16-bit slot past 65535.
     pub saturated: u64,
+    /// Every plastic synapse's weight at the end, sorted.
+    pub weights: Vec<PlasticWeight>,
 }
 
 /// Why the files cannot be run.
@@ -75,6 +97,8 @@ pub enum EmulatorError {
     Model { core: CoreLocation, population: u32 },
     #[error("routing: {0}")]
     Route(#[from] TraceError),
+    #[error("`{path}`: a plastic synapse of type {synapse_type}, which has no STDP rule")]
+    NoRule { path: String, synapse_type: u8 },
 }
 
 /// A neuron core, running.
@@ -92,6 +116,8 @@ struct NeuronRun {
     /// magnitudes.
     ring: Vec<u32>,
     slots: usize,
+    /// With plastic input.
+    plastic: Option<Box<PlasticState>>,
 }
 
 /// A source core, running.
@@ -160,6 +186,9 @@ pub fn emulate(
 ) -> Result<Emulation, EmulatorError> {
     let h = net.timestep;
     let q = Precision::S1615;
+    // sPyNNaker's STDP kernel also depresses at Δt = 0 (part of the
+    // cores' code, like the update programs).
+    let simultaneous = net.semantics == spikec_ir::network::Semantics::Spinnaker;
     let mut tables: BTreeMap<ChipCoord, Vec<RoutingEntry>> = BTreeMap::new();
     let mut by_core: BTreeMap<CoreLocation, BTreeMap<&str, &[u8]>> = BTreeMap::new();
     for (path, bytes) in files {
@@ -243,6 +272,12 @@ pub fn emulate(
                 .collect();
             let slots = matrices.as_ref().map_or(1, |m| m.layout().slots() as usize);
             let ring = vec![0; data.types.len() * slots * n];
+            let plastic = data.plasticity.clone().map(|rule| {
+                Box::new(PlasticState {
+                    history: PostHistories::new(n, rule.history as usize),
+                    rule,
+                })
+            });
             cores.push(Core {
                 at: *at,
                 run: Run::Neurons(Box::new(NeuronRun {
@@ -256,6 +291,7 @@ pub fn emulate(
                     ring,
                     slots,
                     data,
+                    plastic,
                 })),
             });
         } else if let Some(bytes) = parts.get("synapse.bin") {
@@ -441,6 +477,9 @@ pub fn emulate(
                         );
                         if fired {
                             sent.push((k, None, 1, i as u32));
+                            if let Some(pl) = nr.plastic.as_mut() {
+                                pl.history.push(&pl.rule.timing, i, stamp(step));
+                            }
                         }
                     }
                     for t in 0..nr.data.types.len() {
@@ -525,12 +564,27 @@ pub fn emulate(
             for &d in targets.iter() {
                 let at = cores[d].at;
                 let path = || format!("cores/{}_{}_{}/synapses.bin", at.chip.x, at.chip.y, at.core);
+                // The STDP state of the neuron core this one feeds, taken
+                // out while this core's rows are processed.
+                let nk = match &cores[d].run {
+                    Run::Synapses(sr) => sr.neuron_core,
+                    _ => d,
+                };
+                let mut plastic = match &mut cores[nk].run {
+                    Run::Neurons(nr) => nr.plastic.take(),
+                    _ => None,
+                };
                 let (m, ring, n, slots) = match &mut cores[d].run {
-                    Run::Neurons(t) => match &t.matrices {
+                    Run::Neurons(t) => match &mut t.matrices {
                         Some(m) => (m, &mut t.ring, t.data.n as usize, t.slots),
-                        None => continue,
+                        None => {
+                            t.plastic = plastic;
+                            continue;
+                        }
                     },
-                    Run::Synapses(sr) => (&sr.matrices, &mut sr.ring, sr.data.n as usize, sr.slots),
+                    Run::Synapses(sr) => {
+                        (&mut sr.matrices, &mut sr.ring, sr.data.n as usize, sr.slots)
+                    }
                     Run::Delay(dr) => {
                         // Re-send at each stage, `s · D` steps on.
                         // from the step the packet was sent in.
@@ -558,29 +612,84 @@ pub fn emulate(
                     Run::Source(_) => continue,
                 };
                 let Some(found) = m.lookup(packet) else {
+                    if let (Some(pl), Run::Neurons(nr)) = (plastic, &mut cores[nk].run) {
+                        nr.plastic = Some(pl);
+                    }
                     continue;
                 };
                 let sent = sent_step(step, found.colour(), m.colour_bits());
-                for row in found.rows() {
-                    let row = row.map_err(|error| EmulatorError::Matrix {
-                        path: path(),
-                        error,
-                    })?;
-                    for s in row.synapses() {
-                        out.synaptic_events += count as u64;
-                        let slot = ((sent + s.delay as u64) % slots as u64) as usize;
-                        let cell = &mut ring
-                            [(s.synapse_type as usize * slots + slot) * n + s.post as usize];
-                        *cell += s.weight as u32 * count;
-                        if *cell > u16::MAX as u32 {
-                            out.saturated += 1;
-                        }
+                let (entry, pre) = (found.entry(), found.pre());
+                let mut add = |s: DecodedSynapse, out: &mut Emulation| {
+                    out.synaptic_events += count as u64;
+                    let slot = ((sent + s.delay as u64) % slots as u64) as usize;
+                    let cell =
+                        &mut ring[(s.synapse_type as usize * slots + slot) * n + s.post as usize];
+                    *cell += s.weight as u32 * count;
+                    if *cell > u16::MAX as u32 {
+                        out.saturated += 1;
                     }
+                };
+                let bad = |error| EmulatorError::Matrix {
+                    path: path(),
+                    error,
+                };
+                for a in entry.start as usize..entry.start as usize + entry.count as usize {
+                    let address = m.addresses()[a];
+                    let row = m.row(address, pre).map_err(bad)?;
+                    for s in row.statics() {
+                        add(s, &mut out);
+                    }
+                    if row.n_plastic() == 0 {
+                        continue;
+                    }
+                    let Some(pl) = plastic.as_mut() else {
+                        return Err(EmulatorError::NoRule {
+                            path: path(),
+                            synapse_type: row.plastic().next().map_or(0, |s| s.synapse_type),
+                        });
+                    };
+                    let mut row = m.plastic_row(address, pre).map_err(bad)?;
+                    let t = stamp(sent);
+                    let header = row.pre_state();
+                    for j in 0..row.len() {
+                        let s = row.synapse(j);
+                        let rule = pl
+                            .rule
+                            .rules
+                            .get(s.synapse_type as usize)
+                            .copied()
+                            .flatten()
+                            .ok_or_else(|| EmulatorError::NoRule {
+                                path: path(),
+                                synapse_type: s.synapse_type,
+                            })?;
+                        if s.post as usize >= n {
+                            continue;
+                        }
+                        let events = pl.history.events(s.post as usize);
+                        let w = pre_spike_weight(
+                            &pl.rule.timing,
+                            &rule,
+                            header,
+                            t,
+                            u32::from(s.delay),
+                            events,
+                            s.weight,
+                            simultaneous,
+                        );
+                        row.set_weight(j, w);
+                        add(DecodedSynapse { weight: w, ..s }, &mut out);
+                    }
+                    row.set_pre_state(header.after_spike(&pl.rule.timing, t));
+                }
+                if let (Some(pl), Run::Neurons(nr)) = (plastic, &mut cores[nk].run) {
+                    nr.plastic = Some(pl);
                 }
             }
         }
     }
     out.spikes.sort_unstable();
+    out.weights = final_weights(&cores);
     Ok(out)
 }
 

@@ -14,9 +14,18 @@ pub enum BuildError {
     /// SpiNNaker cores exchange spikes only.
     #[error("projection `{name}` is a gap junction; SpiNNaker cores exchange spikes only and cannot realise electrical synapses")]
     GapJunction { projection: usize, name: String },
-    /// Plastic rows are not built yet.
-    #[error("projection `{name}` is plastic (STDP); spikec's SpiNNaker backend writes static synaptic rows only")]
+    /// A plastic projection whose dynamics the rows do not implement (a
+    /// synapse model written in the language; pair STDP is built).
+    #[error("projection `{name}` has plastic synapses of a kind spikec's SpiNNaker backend does not build (only pair STDP)")]
     Plastic { projection: usize, name: String },
+    /// A pair-STDP projection whose rule or synapses the plastic rows and
+    /// the core's integer rule cannot hold.
+    #[error("projection `{name}`: its STDP synapses cannot be SpiNNaker plastic rows: {reason}")]
+    PlasticRule {
+        projection: usize,
+        name: String,
+        reason: String,
+    },
     #[error("the network needs {needed} cores but the machine has {available} application cores")]
     TooManyCores {
         needed: usize,

@@ -165,6 +165,10 @@ pub fn bits(n: u64) -> u32 {
 pub struct Inputs {
     pub synapse_types: u32,
     pub max_delay: u16,
+    /// With plastic input: bytes of each neuron's post-spike history, and
+    /// of the core's decay tables.
+    pub plastic_per_neuron: u32,
+    pub plastic_tables: u32,
 }
 
 /// Bytes of DTCM a neuron needs: every state and parameter as an s16.15
@@ -195,7 +199,7 @@ fn dtcm(size: u32, per_neuron: u32, inputs: Inputs) -> u32 {
     } else {
         2u32 << (nb + tb + db)
     };
-    DTCM_FIXED + per_neuron * size + ring
+    DTCM_FIXED + inputs.plastic_tables + (per_neuron + inputs.plastic_per_neuron) * size + ring
 }
 
 /// Per population, the synapse types and longest delay of its input.
@@ -223,6 +227,13 @@ fn inputs(net: &Network, ex: &Expanded) -> Vec<Inputs> {
                 types[p].insert((port, false));
             }
             out[p].max_delay = out[p].max_delay.max(t.delays.max());
+            if let Some(rule) = proj.stdp() {
+                let event = std::mem::size_of::<spikec_ir::stdp::PostEvent>() as u32;
+                out[p].plastic_per_neuron = 4 + spikec_ir::stdp::POST_HISTORY as u32 * event;
+                let tables = spikec_ir::stdp::Timing::new(rule, net.timestep)
+                    .map_or(0, |t| t.plus.entries().len() + t.minus.entries().len());
+                out[p].plastic_tables = out[p].plastic_tables.max(2 * tables as u32);
+            }
         }
     }
     for (o, t) in out.iter_mut().zip(types) {

@@ -19,6 +19,7 @@ pub mod machine;
 mod matrices;
 pub mod matrix;
 pub mod place;
+mod plasticity;
 pub mod report;
 pub mod route;
 pub mod table;

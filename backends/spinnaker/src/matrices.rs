@@ -95,9 +95,16 @@ pub fn synaptic_data(
             synapse_type: 0,
             delay: 0,
             weight: 0,
+            plastic: false,
         },
     };
     let mut losses = vec![WeightLoss::default(); ex.projections.len()];
+    // Plastic synapses go to their rows' plastic regions.
+    let plastic: Vec<bool> = net
+        .projections
+        .iter()
+        .map(|(_, p)| p.stdp().is_some())
+        .collect();
     let mut out: Vec<Option<CoreSynapticData>> = vec![None; nv];
     let mut all: Vec<Routed> = Vec::new();
     for chunk in chunks {
@@ -140,6 +147,7 @@ pub fn synaptic_data(
                             synapse_type: type_index,
                             delay: t.delays.get(s),
                             weight: quantise(w.abs(), shift),
+                            plastic: plastic[k],
                         },
                     };
                     *slot += 1;

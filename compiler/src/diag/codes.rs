@@ -95,6 +95,8 @@ pub const CODES: &[CodeInfo] = &[
     code!("E0070", "SFQ clock too fast for a neuron's fan-in"),
     code!("E0071", "gap junctions are not supported by this target"),
     code!("E0072", "plastic synapses are not supported by this target"),
+    code!("E0073", "invalid synapse model"),
+    code!("E0074", "STDP rule cannot be SpiNNaker plastic rows"),
     code!("W0001", "unused network parameter"),
     code!("W0002", "population is neither connected nor recorded"),
     code!("W0003", "delay shorter than the timestep"),

@@ -385,6 +385,7 @@ mod tests {
             synapse_type,
             delay,
             weight,
+            plastic: false,
         }
     }
 

@@ -29,6 +29,8 @@ pub enum Item {
     Neuron(NeuronDecl),
     /// `source_model NAME { ... }`.
     SourceModel(SourceModelDecl),
+    /// `synapse NAME { ... }`.
+    Synapse(SynapseDecl),
     /// `alias NAME = BASE { ... }`.
     Alias(AliasDecl),
     /// `network NAME { ... }`.
@@ -58,6 +60,8 @@ pub struct NetworkDecl {
 pub enum NetItem {
     /// A model or import inside the network.
     Item(Item),
+    /// `semantics NAME`.
+    Semantics(Ident),
     /// `timestep EXPR`.
     Timestep(Expr),
     /// `seed EXPR`.
@@ -171,6 +175,9 @@ pub struct Decl {
     pub name: Ident,
     /// Declared unit (`parameter cm: nF`); `Some(vec![])` for `: 1`.
     pub unit: Option<(Vec<UnitFactor>, Span)>,
+    /// Declared `: weight` (synapse models): the unit of the projection's
+    /// weights; `unit` then holds no factors and the annotation's span.
+    pub weight: bool,
     /// Default or initial value.
     pub value: Option<Expr>,
 }
@@ -236,6 +243,33 @@ pub struct SourceModelDecl {
     pub params: Vec<Decl>,
     /// `emit` calls.
     pub emits: Vec<Expr>,
+}
+
+/// `synapse NAME { parameter ...; state ...; trace ...; on pre { ... } }`.
+#[derive(Clone, Debug)]
+pub struct SynapseDecl {
+    /// Name.
+    pub name: Ident,
+    /// Parameter declarations.
+    pub params: Vec<Decl>,
+    /// Per-synapse variables besides the weight `w`.
+    pub states: Vec<Decl>,
+    /// `trace NAME = pre(tau, ...)` / `post(...)`: name and call.
+    pub traces: Vec<(Ident, Expr)>,
+    /// `on pre { ... }` / `on post { ... }`: whether it is `pre`, the
+    /// keyword's span, and the assignments.
+    pub blocks: Vec<EventBlock>,
+}
+
+/// An event block of a synapse model.
+#[derive(Clone, Debug)]
+pub struct EventBlock {
+    /// `on pre` rather than `on post`.
+    pub pre: bool,
+    /// The `on pre` / `on post` head.
+    pub span: Span,
+    /// Assignments, in order.
+    pub assigns: Vec<(Ident, Expr)>,
 }
 
 /// `alias NAME = BASE { NEW for OLD = default, ... }`.

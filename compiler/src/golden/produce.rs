@@ -149,6 +149,12 @@ pub fn produce(case: &Case, scratch: &Path) -> Result<Current, ProduceError> {
                         .map_err(|d| failed("spinnaker verify", &c.sources, &d))?;
                     out.files
                         .insert("spinnaker/verify.json".into(), verify_json(&v));
+                    if let Some((e, s)) = v.first_weight_difference() {
+                        out.errors.push(format!(
+                            "spinnaker verify: final plastic weights differ from `spikec sim \
+                             --precision s1615`; first: emulator {e:?}, simulator {s:?}"
+                        ));
+                    }
                     if let Some((s, emulated_only)) = v.first_difference() {
                         let name = out
                             .sizes

@@ -88,7 +88,7 @@ pub fn lower(input: &Input<'_>, options: &LowerOptions) -> Result<Design, Vec<Lo
         }]);
     }
 
-    if let Some((projection, p)) = net.first_projection(|p| p.stdp().is_some()) {
+    if let Some((projection, p)) = net.first_projection(|p| p.is_plastic()) {
         return Err(vec![LowerError::Plastic {
             projection,
             name: p.name.clone(),

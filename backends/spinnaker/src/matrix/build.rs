@@ -1,16 +1,17 @@
 //! Building one post core's synaptic data from the blocks of synapses that
 //! reach it.
 //!
-//! Three linear passes over each block's synapses, with one counter per
-//! (delay stage, presynaptic neuron) and no allocation per synapse:
+//! Three linear passes over each block's synapses, with counters per
+//! (delay stage, presynaptic neuron) of its static and plastic synapses
+//! and no allocation per synapse:
 //! validate and find the deepest stage; count row lengths; write each
 //! synaptic word straight into its row of the blob. The blob is sized
 //! between the second and third passes, so it is allocated once.
 
 use super::format::{
-    header_words, is_index_range, AddressEntry, MatrixShape, PopTableEntry, RegionSizes, ALIGNMENT,
-    MAX_ADDRESS_COUNT, MAX_ADDRESS_START, MAX_MATRIX_BYTES, MAX_ROW_LENGTH, POP_TABLE_ENTRY_BYTES,
-    ROW_HEADER_WORDS,
+    header_words, is_index_range, plastic_words, row_words, AddressEntry, MatrixShape,
+    PopTableEntry, RegionSizes, ALIGNMENT, MAX_ADDRESS_COUNT, MAX_ADDRESS_START, MAX_MATRIX_BYTES,
+    MAX_ROW_LENGTH, POP_TABLE_ENTRY_BYTES, PRE_HEADER_WORDS, ROW_HEADER_WORDS,
 };
 use super::layout::{DelaySplit, RingBufferLayout, MAX_DELAY_STAGES};
 use super::MatrixError;
@@ -28,8 +29,12 @@ pub struct Synapse {
     /// Delay in timesteps, at least 1.
     pub delay: u16,
     /// Weight magnitude at the type's ring-buffer shift
-    /// ([`spikec_ir::fixed::quantise`]).
+    /// ([`spikec_ir::fixed::quantise`]); a plastic synapse's initial one.
     pub weight: u16,
+    /// Whether the weight changes (pair STDP): the synapse goes to its
+    /// row's plastic region. Its delay must be served by the ring buffer
+    /// (stage 0), since the core times its pairings from the row's arrival.
+    pub plastic: bool,
 }
 
 /// The synapses from one presynaptic slice (one source of keys) onto the
@@ -103,10 +108,11 @@ struct Matrix {
     offset: usize,
 }
 
-/// Row lengths of one block, `counts[stage * n_pre + pre]`, and which
-/// matrix each stage became.
+/// Static and plastic synapses per row of one block,
+/// `counts[stage * n_pre + pre]`, and which matrix each stage became.
 struct BlockRows {
     counts: Vec<u32>,
+    plastic: Vec<u32>,
     matrix_of_stage: [Option<usize>; MAX_DELAY_STAGES as usize + 1],
 }
 
@@ -270,6 +276,14 @@ fn check_synapse(
     if s.delay == 0 {
         return Err(MatrixError::ZeroDelay { block: b, pre });
     }
+    if s.plastic && s.delay > layout.slots() {
+        return Err(MatrixError::PlasticDelayed {
+            block: b,
+            pre,
+            delay: s.delay,
+            slots: layout.slots(),
+        });
+    }
     let split = layout
         .split_delay(s.delay)
         .ok_or(MatrixError::DelayBeyondLayout {
@@ -300,6 +314,7 @@ fn count_rows(
 ) -> Result<(BlockRows, StageSet), MatrixError> {
     let mut block_rows = BlockRows {
         counts: Vec::new(),
+        plastic: Vec::new(),
         matrix_of_stage: [None; MAX_DELAY_STAGES as usize + 1],
     };
     let mut stages = StageSet::default();
@@ -326,24 +341,45 @@ fn count_rows(
             max: (MAX_MATRIX_BYTES / (ROW_HEADER_WORDS * 4)) as u64,
         });
     }
-    let counts = &mut block_rows.counts;
+    let (counts, plastic) = (&mut block_rows.counts, &mut block_rows.plastic);
     counts.resize(n_pre * (deepest as usize + 1), 0);
+    plastic.resize(n_pre * (deepest as usize + 1), 0);
     for s in block.synapses {
         if let Some(split) = layout.split_delay(s.delay) {
-            counts[split.stage as usize * n_pre + s.pre as usize] += 1;
+            let c = if s.plastic {
+                &mut *plastic
+            } else {
+                &mut *counts
+            };
+            c[split.stage as usize * n_pre + s.pre as usize] += 1;
         }
     }
     for stage in 0..=deepest {
-        let stage_counts = &counts[stage as usize * n_pre..(stage as usize + 1) * n_pre];
-        if let Some(pre) = stage_counts.iter().position(|&c| c > MAX_ROW_LENGTH) {
-            return Err(MatrixError::RowTooLong {
-                block: b,
-                stage,
-                pre: pre as u32,
-                len: stage_counts[pre],
-            });
+        let range = stage as usize * n_pre..(stage as usize + 1) * n_pre;
+        let (stage_counts, stage_plastic) = (&counts[range.clone()], &plastic[range]);
+        let mut longest = 0u32;
+        for (pre, (&n_static, &n_plastic)) in stage_counts.iter().zip(stage_plastic).enumerate() {
+            let words = row_words(n_static as usize, n_plastic as usize);
+            if words > MAX_ROW_LENGTH as usize {
+                return Err(if n_plastic == 0 {
+                    MatrixError::RowTooLong {
+                        block: b,
+                        stage,
+                        pre: pre as u32,
+                        len: n_static,
+                    }
+                } else {
+                    MatrixError::PlasticRowTooLong {
+                        block: b,
+                        pre: pre as u32,
+                        n_static,
+                        n_plastic,
+                        words: words as u32,
+                    }
+                });
+            }
+            longest = longest.max(words as u32);
         }
-        let longest = stage_counts.iter().copied().max().unwrap_or(0);
         if longest == 0 {
             continue;
         }
@@ -438,18 +474,21 @@ fn write_rows(
             continue;
         };
         debug_assert_eq!((m.block, m.stage as usize), (b, stage));
-        // Word 1 of a row counts its fixed synapses; the plastic and
-        // fixed-plastic counts stay 0. The counts then become fill cursors.
-        for (pre, count) in rows.counts[stage * n_pre..(stage + 1) * n_pre]
-            .iter_mut()
+        // The three counts: plastic words, static and plastic synapses.
+        // The synapse counts stay, and `filled` counts what is written.
+        let range = stage * n_pre..(stage + 1) * n_pre;
+        for (pre, (&n_static, &n_plastic)) in rows.counts[range.clone()]
+            .iter()
+            .zip(&rows.plastic[range])
             .enumerate()
         {
-            if *count > 0 {
-                put_words(region, row_start(m, pre) + 4, &[*count]);
-                *count = 0;
+            if n_static + n_plastic > 0 {
+                let p = plastic_words(n_plastic as usize) as u32;
+                put_words(region, row_start(m, pre), &[p, n_static, n_plastic]);
             }
         }
     }
+    let mut filled = vec![0u32; rows.counts.len() * 2];
     for s in block.synapses {
         let Some(split) = layout.split_delay(s.delay) else {
             continue;
@@ -457,15 +496,31 @@ fn write_rows(
         let Some(m) = rows.matrix_of_stage[split.stage as usize].map(|i| &matrices[i]) else {
             continue;
         };
-        let fill = &mut rows.counts[split.stage as usize * n_pre + s.pre as usize];
-        let at = row_start(m, s.pre as usize) + (ROW_HEADER_WORDS + *fill as usize) * 4;
-        *fill += 1;
-        put_words(
-            region,
-            at,
-            &[layout.encode(s.post, s.synapse_type, split.residual, s.weight)],
-        );
+        let at_row = split.stage as usize * n_pre + s.pre as usize;
+        let start = row_start(m, s.pre as usize) + ROW_HEADER_WORDS * 4;
+        let (n_static, n_plastic) = (rows.counts[at_row] as usize, rows.plastic[at_row] as usize);
+        let p = plastic_words(n_plastic);
+        let word = layout.encode(s.post, s.synapse_type, split.residual, s.weight);
+        if s.plastic {
+            let j = &mut filled[2 * at_row + 1];
+            let weights = start + PRE_HEADER_WORDS * 4;
+            let controls = start + (p + n_static) * 4;
+            put_half(region, weights + 2 * *j as usize, s.weight);
+            put_half(region, controls + 2 * *j as usize, word as u16);
+            *j += 1;
+        } else {
+            let j = &mut filled[2 * at_row];
+            put_words(region, start + (p + *j as usize) * 4, &[word]);
+            *j += 1;
+        }
     }
+}
+
+/// Writes a little-endian half-word at a byte offset: half-word `j` of a
+/// run starting at a word boundary is the low half of word `j / 2` when
+/// `j` is even.
+fn put_half(blob: &mut [u8], at: usize, v: u16) {
+    blob[at..at + 2].copy_from_slice(&v.to_le_bytes());
 }
 
 /// Writes little-endian words at a byte offset.

@@ -132,6 +132,34 @@ pub enum MatrixError {
 
     /// Two different key ranges overlap: a binary search of the master
     /// population table could not tell which one a key belongs to.
+    /// A plastic synapse whose delay needs a delay-extension stage: the
+    /// core times a plastic row's pairings from its arrival, so the whole
+    /// delay must be the ring buffer's.
+    #[error(
+        "block #{block}: presynaptic neuron {pre} has a plastic synapse delayed {delay} \
+         timesteps, beyond the {slots} ring-buffer slots that plastic rows can use"
+    )]
+    PlasticDelayed {
+        block: usize,
+        pre: u32,
+        delay: u16,
+        slots: u16,
+    },
+
+    /// A row whose static and plastic synapses take more words than the
+    /// address list can describe.
+    #[error(
+        "block #{block}: presynaptic neuron {pre} has {n_static} static and {n_plastic} \
+         plastic synapses onto this core, {words} words of row; a row holds at most 256"
+    )]
+    PlasticRowTooLong {
+        block: usize,
+        pre: u32,
+        n_static: u32,
+        n_plastic: u32,
+        words: u32,
+    },
+
     #[error(
         "key ranges 0x{:08x}/0x{:08x} and 0x{:08x}/0x{:08x} overlap",
         .first.key, .first.mask, .second.key, .second.mask
@@ -158,7 +186,12 @@ impl MatrixError {
                  slots for delays; otherwise shorten the longest delay"
                     .into(),
             ),
-            MatrixError::RowTooLong { .. } => Some(
+            MatrixError::PlasticDelayed { .. } => Some(
+                "fewer neurons per core (`--neurons-per-core`) or fewer synapse types \
+                 leave more ring-buffer slots; otherwise shorten the plastic delays"
+                    .into(),
+            ),
+            MatrixError::RowTooLong { .. } | MatrixError::PlasticRowTooLong { .. } => Some(
                 "split the postsynaptic population into smaller slices, so fewer \
                  synapses from one neuron land on one core"
                     .into(),

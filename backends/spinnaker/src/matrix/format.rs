@@ -10,7 +10,21 @@
 //! | header (48 bytes) | magic `"SSYN"`, version, layout word, number of table entries, number of address-list entries, byte offsets of the three regions, bytes of the matrix region, total bytes, two zero words |
 //! | master population table | per entry: key, mask, `start` (bits 0..=14) \| extra-info flag (bit 15, always 0) \| `count` (bits 16..=31) |
 //! | address list | per entry: row length − 1 (bits 0..=7) \| matrix address in 16-byte units from the matrix region (bits 8..=30) \| "single" flag (bit 31, always 0) |
-//! | synaptic matrices | per matrix, 16-byte aligned, one row per presynaptic neuron, each `3 + row length` words: 0 plastic words, `n` fixed words, 0 fixed-plastic words, `n` synaptic words, zeros up to the row length |
+//! | synaptic matrices | per matrix, 16-byte aligned, one row per presynaptic neuron, each `3 + row length` words: the counts `P` (plastic words), `S` (static synapses) and `F` (plastic synapses); `P` words of plastic region; `S` static words; `⌈F/2⌉` words of 16-bit control half-words; zeros up to the row length |
+//!
+//! A row with plastic synapses lays them out as sPyNNaker's STDP "mad"
+//! rows do: the plastic region is the presynaptic header (the stamp of
+//! the neuron's last spike, step + 1 or 0 for never, and its trace in
+//! 11-bit fixed point; see [`spikec_ir::stdp`]) followed by one 16-bit
+//! weight per synapse, `P = 2 + ⌈F/2⌉`; the control half-words after the
+//! static words hold delay, synapse type and neuron index exactly as a
+//! static word's low half does, synapse `j`'s in half-word `j` (low half
+//! first). A static row is `P = F = 0`, the layout of version 1. The
+//! core writes weights and header back into the row as it processes it.
+//!
+//! The row length of an address-list entry counts the words of its rows
+//! after the three counts, as sPyNNaker's does; for a static matrix that
+//! is its synapses.
 //!
 //! sPyNNaker puts the two table counts at the start of its table region;
 //! we keep them in the header with the region offsets, so a reader can
@@ -43,6 +57,23 @@ pub const ROW_HEADER_WORDS: usize = 3;
 /// The longest row the address list can describe (8 bits of length − 1):
 /// sPyNNaker's `POP_TABLE_MAX_ROW_LENGTH`.
 pub const MAX_ROW_LENGTH: u32 = 256;
+
+/// Words of a plastic row's presynaptic header: last spike, trace.
+pub const PRE_HEADER_WORDS: usize = 2;
+
+/// Words of the plastic region of a row with `n_plastic` plastic synapses.
+pub fn plastic_words(n_plastic: usize) -> usize {
+    if n_plastic == 0 {
+        0
+    } else {
+        PRE_HEADER_WORDS + n_plastic.div_ceil(2)
+    }
+}
+
+/// Words of a row after its three counts.
+pub fn row_words(n_static: usize, n_plastic: usize) -> usize {
+    n_static + plastic_words(n_plastic) + n_plastic.div_ceil(2)
+}
 
 /// The largest address-list index a table entry can start at (15 bits).
 pub const MAX_ADDRESS_START: usize = (1 << 15) - 1;
@@ -130,7 +161,8 @@ pub(crate) fn is_index_range(km: KeyMask) -> bool {
 pub struct AddressEntry {
     /// Start of the matrix in 16-byte units from the matrix region.
     pub address: u32,
-    /// Synapses each row has room for, `1..=MAX_ROW_LENGTH`.
+    /// Words each row has after its counts, `1..=MAX_ROW_LENGTH` (one
+    /// per static synapse; see [`row_words`]).
     pub row_length: u16,
 }
 
@@ -169,7 +201,7 @@ impl AddressEntry {
 pub struct MatrixShape {
     /// Rows: the presynaptic neurons of the block.
     pub n_rows: u32,
-    /// Synapses each row has room for: the longest row's.
+    /// Words each row has after its counts: the longest row's.
     pub row_length: u16,
 }
 

@@ -16,7 +16,9 @@
 //!   presynaptic neuron, padded to the longest, each row three header words
 //!   (plastic, fixed, fixed-plastic counts) and one word per static synapse:
 //!   weight magnitude in bits 31..16, then delay, synapse type and neuron
-//!   index as the core's [`RingBufferLayout`] places them.
+//!   index as the core's [`RingBufferLayout`] places them; plastic
+//!   synapses (pair STDP) go to the row's plastic region, as sPyNNaker's
+//!   STDP rows hold them (see [`format`]).
 //!
 //! [`choose_layout`] splits the 14-bit ring-buffer index between neurons,
 //! synapse types and delay slots D; delays beyond D are served by
@@ -28,7 +30,8 @@
 //! Invariants relied on: the caller quantised weights at the shift of each
 //! synapse type, and gives each block disjoint key ranges whose free bits
 //! are the low bits (the presynaptic index); all post cores a
-//! delay-extension core serves share one D. Established: every synapse
+//! delay-extension core serves share one D; plastic synapses have delays
+//! within D (checked: a plastic row is timed by its arrival). Established: every synapse
 //! appears exactly once, in the row its key and stage select, with its
 //! residual delay; table entries are sorted and disjoint; every region and
 //! matrix starts on a 16-byte boundary; building is linear in synapses,
@@ -49,4 +52,4 @@ pub use format::{AddressEntry, MatrixShape, PopTableEntry, RegionSizes};
 pub use layout::{
     choose_layout, DecodedSynapse, DelaySplit, RingBufferLayout, MAX_DELAY_STAGES, RING_BUFFER_BITS,
 };
-pub use read::{Lookup, SynapticMatrices, SynapticRow};
+pub use read::{Lookup, PlasticRow, SynapticMatrices, SynapticRow};

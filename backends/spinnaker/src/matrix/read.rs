@@ -11,9 +11,11 @@
 //! only delivers keys that were allocated.
 
 use super::format::{is_index_range, ADDRESS_ENTRY_BYTES, POP_TABLE_ENTRY_BYTES};
+use super::format::{plastic_words, PRE_HEADER_WORDS};
 use super::format::{word_at, AddressEntry, Header, PopTableEntry, RegionSizes, ROW_HEADER_WORDS};
 use super::layout::{DecodedSynapse, RingBufferLayout};
 use super::BlobError;
+use spikec_ir::stdp::PreState;
 
 /// A core's synaptic data, parsed and checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,7 +42,36 @@ pub struct Lookup<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SynapticRow<'a> {
     layout: RingBufferLayout,
+    /// The static words.
     words: &'a [u32],
+    /// The plastic region (header and weights), empty for a static row.
+    plastic: &'a [u32],
+    /// The control half-words' words.
+    controls: &'a [u32],
+    n_plastic: usize,
+}
+
+/// A row's plastic synapses, writable: what the core updates as it
+/// processes the row.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PlasticRow<'a> {
+    layout: RingBufferLayout,
+    /// The plastic region: header, then weights.
+    plastic: &'a mut [u32],
+    controls: &'a [u32],
+    n_plastic: usize,
+}
+
+/// Where a checked row's parts are, in words of the matrix region.
+struct RowParts {
+    start: usize,
+    n_static: usize,
+    n_plastic: usize,
+}
+
+/// Half-word `j` of a run of words (low half first).
+fn half(words: &[u32], j: usize) -> u16 {
+    (words[j / 2] >> (16 * (j % 2))) as u16
 }
 
 impl SynapticMatrices {
@@ -161,10 +192,10 @@ impl SynapticMatrices {
         None
     }
 
-    /// The row of presynaptic neuron `pre` in the matrix `address` points to.
-    pub fn row(&self, address: AddressEntry, pre: u32) -> Result<SynapticRow<'_>, BlobError> {
+    /// Checks the counts of the row of `pre` in the matrix at `address`.
+    fn parts(&self, address: AddressEntry, pre: u32) -> Result<RowParts, BlobError> {
         let stride = address.row_words();
-        let start = address.offset() / 4 + pre as usize * stride;
+        let start = (address.offset() / 4).saturating_add((pre as usize).saturating_mul(stride));
         let bad = |reason| BlobError::BadRow {
             offset: address.offset(),
             pre,
@@ -172,21 +203,54 @@ impl SynapticMatrices {
         };
         let words = self
             .matrix
-            .get(start..start + stride)
+            .get(start..start.saturating_add(stride))
             .ok_or_else(|| bad("lies beyond the synaptic matrix region"))?;
-        if words[0] != 0 {
-            return Err(bad("has plastic words, which static rows do not"));
+        let (p, n_static, n_plastic) = (words[0] as u64, words[1] as u64, words[2] as u64);
+        if p != plastic_words(n_plastic.min(1 << 20) as usize) as u64 || n_plastic > 1 << 20 {
+            return Err(bad(
+                "has a plastic region that does not fit its plastic synapses",
+            ));
         }
-        if words[2] != 0 {
-            return Err(bad("has fixed-plastic words, which static rows do not"));
+        if p + n_static + n_plastic.div_ceil(2) > address.row_length as u64 {
+            return Err(bad("counts more words than its matrix's row length"));
         }
-        let n = words[1] as usize;
-        if n > address.row_length as usize {
-            return Err(bad("counts more synapses than its matrix's row length"));
-        }
+        Ok(RowParts {
+            start: start + ROW_HEADER_WORDS,
+            n_static: n_static as usize,
+            n_plastic: n_plastic as usize,
+        })
+    }
+
+    /// The row of presynaptic neuron `pre` in the matrix `address` points to.
+    pub fn row(&self, address: AddressEntry, pre: u32) -> Result<SynapticRow<'_>, BlobError> {
+        let r = self.parts(address, pre)?;
+        let p = plastic_words(r.n_plastic);
+        let body = &self.matrix[r.start..];
         Ok(SynapticRow {
             layout: self.layout,
-            words: &words[ROW_HEADER_WORDS..ROW_HEADER_WORDS + n],
+            plastic: &body[..p],
+            words: &body[p..p + r.n_static],
+            controls: &body[p + r.n_static..p + r.n_static + r.n_plastic.div_ceil(2)],
+            n_plastic: r.n_plastic,
+        })
+    }
+
+    /// The plastic synapses of that row, writable (an empty row if it has
+    /// none).
+    pub fn plastic_row(
+        &mut self,
+        address: AddressEntry,
+        pre: u32,
+    ) -> Result<PlasticRow<'_>, BlobError> {
+        let r = self.parts(address, pre)?;
+        let p = plastic_words(r.n_plastic);
+        let body = &mut self.matrix[r.start..];
+        let (plastic, rest) = body.split_at_mut(p);
+        Ok(PlasticRow {
+            layout: self.layout,
+            plastic,
+            controls: &rest[r.n_static..r.n_static + r.n_plastic.div_ceil(2)],
+            n_plastic: r.n_plastic,
         })
     }
 }
@@ -219,19 +283,85 @@ impl<'a> Lookup<'a> {
 }
 
 impl<'a> SynapticRow<'a> {
-    /// Synapses in the row.
+    /// Synapses in the row, static and plastic.
     pub fn len(&self) -> usize {
-        self.words.len()
+        self.words.len() + self.n_plastic
     }
 
     /// Whether the row has no synapses.
     pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
+        self.len() == 0
     }
 
-    /// The synapses, in row order.
-    pub fn synapses(&self) -> impl Iterator<Item = DecodedSynapse> + 'a {
+    /// The static synapses, in row order.
+    pub fn statics(&self) -> impl Iterator<Item = DecodedSynapse> + 'a {
         let layout = self.layout;
         self.words.iter().map(move |&w| layout.decode(w))
+    }
+
+    /// Plastic synapses in the row.
+    pub fn n_plastic(&self) -> usize {
+        self.n_plastic
+    }
+
+    /// The plastic synapses with their current weights, in row order.
+    pub fn plastic(&self) -> impl Iterator<Item = DecodedSynapse> + 'a {
+        let (layout, plastic, controls) = (self.layout, self.plastic, self.controls);
+        (0..self.n_plastic).map(move |j| {
+            let control = half(controls, j) as u32;
+            let weight = half(&plastic[PRE_HEADER_WORDS..], j) as u32;
+            layout.decode(weight << 16 | control)
+        })
+    }
+
+    /// Every synapse: the static ones, then the plastic ones.
+    pub fn synapses(&self) -> impl Iterator<Item = DecodedSynapse> + 'a {
+        self.statics().chain(self.plastic())
+    }
+}
+
+impl PlasticRow<'_> {
+    /// Plastic synapses in the row.
+    pub fn len(&self) -> usize {
+        self.n_plastic
+    }
+
+    /// Whether the row has none.
+    pub fn is_empty(&self) -> bool {
+        self.n_plastic == 0
+    }
+
+    /// The presynaptic header (default for a row without plastic synapses).
+    pub fn pre_state(&self) -> PreState {
+        match &*self.plastic {
+            [time, trace, ..] => PreState {
+                time: *time,
+                trace: *trace,
+            },
+            _ => PreState::default(),
+        }
+    }
+
+    /// Writes the presynaptic header (nothing for a row without plastic
+    /// synapses).
+    pub fn set_pre_state(&mut self, s: PreState) {
+        if let [time, trace, ..] = self.plastic {
+            *time = s.time;
+            *trace = s.trace;
+        }
+    }
+
+    /// Plastic synapse `j` (below [`Self::len`]) with its current weight.
+    pub fn synapse(&self, j: usize) -> DecodedSynapse {
+        let control = half(self.controls, j) as u32;
+        let weight = half(&self.plastic[PRE_HEADER_WORDS..], j) as u32;
+        self.layout.decode(weight << 16 | control)
+    }
+
+    /// Sets plastic synapse `j`'s weight.
+    pub fn set_weight(&mut self, j: usize, w: u16) {
+        let word = &mut self.plastic[PRE_HEADER_WORDS + j / 2];
+        let shift = 16 * (j % 2);
+        *word = *word & !(0xFFFF << shift) | (w as u32) << shift;
     }
 }

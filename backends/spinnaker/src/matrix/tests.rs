@@ -59,6 +59,7 @@ fn synapse(pre: u32, post: u16, synapse_type: u8, delay: u16, weight: u16) -> Sy
         synapse_type,
         delay,
         weight,
+        plastic: false,
     }
 }
 
@@ -629,4 +630,147 @@ fn building_is_deterministic_and_empty_cores_are_valid() {
     assert_eq!(empty.blob.len(), HEADER_BYTES);
     let m = SynapticMatrices::parse(&empty.blob).unwrap();
     assert!(m.entries().is_empty() && m.lookup(0).is_none());
+}
+
+/// Random blocks with about half the synapses the ring buffer serves
+/// (delay ≤ D) made plastic.
+fn plastic_blocks(rng: &mut Rng, layout: RingBufferLayout, n_post: u32) -> Vec<OwnedBlock> {
+    let mut blocks = random_blocks(rng, layout, n_post, 6);
+    for b in &mut blocks {
+        // Short enough rows: at most 40 synapses a presynaptic neuron.
+        b.synapses.truncate(b.n_pre as usize * 40);
+        for s in &mut b.synapses {
+            s.plastic = s.delay <= layout.slots() && rng.below(2) == 0;
+        }
+    }
+    blocks
+}
+
+#[test]
+fn plastic_rows_round_trip_and_hold_their_state() {
+    let mut rng = Rng(0x5EED_57D9);
+    for (max_neurons, n_types) in [(256u32, 2usize), (100, 3), (16, 1)] {
+        let layout = choose_layout(max_neurons, n_types, 40).unwrap();
+        let n_post = 1 + rng.below(max_neurons as u64) as u32;
+        let blocks = plastic_blocks(&mut rng, layout, n_post);
+        let n_plastic: usize = blocks
+            .iter()
+            .map(|b| b.synapses.iter().filter(|s| s.plastic).count())
+            .sum();
+        assert!(n_plastic > 0);
+        let data = build(layout, n_post, &views(&blocks)).unwrap();
+        let mut m = SynapticMatrices::parse(&data.blob).unwrap();
+        // Every synapse comes back, plastic ones with their initial weight.
+        assert_eq!(delivered(&m, &blocks), expected(layout, &blocks));
+        let mut seen = 0;
+        for b in &blocks {
+            for pre in 0..b.n_pre {
+                let Some(hit) = m.lookup(b.key_mask.key | pre) else {
+                    continue;
+                };
+                let e = hit.entry();
+                for a in e.start as usize..(e.start + e.count) as usize {
+                    let address = m.addresses()[a];
+                    let mut row = m.plastic_row(address, pre).unwrap();
+                    assert_eq!(row.pre_state(), spikec_ir::stdp::PreState::default());
+                    seen += row.len();
+                    if row.is_empty() {
+                        continue;
+                    }
+                    // Weights and header written back stay where they are.
+                    for j in 0..row.len() {
+                        let w = row.synapse(j).weight;
+                        row.set_weight(j, w ^ 0x5A5A);
+                    }
+                    let state = spikec_ir::stdp::PreState {
+                        time: 7,
+                        trace: 2048,
+                    };
+                    row.set_pre_state(state);
+                    let row = m.plastic_row(address, pre).unwrap();
+                    assert_eq!(row.pre_state(), state);
+                    let written: Vec<_> = (0..row.len()).map(|j| row.synapse(j)).collect();
+                    let r = m.row(address, pre).unwrap();
+                    assert_eq!(r.plastic().collect::<Vec<_>>(), written);
+                }
+            }
+        }
+        assert_eq!(seen, n_plastic);
+    }
+}
+
+#[test]
+fn plastic_synapses_need_the_ring_buffer_and_rows_count_words() {
+    let layout = RingBufferLayout::new(4, 0, 2).unwrap();
+    let block = |synapses: Vec<Synapse>| OwnedBlock {
+        key_mask: range(0, 2),
+        n_pre: 4,
+        stage_keys: vec![range(1 << 8, 2)],
+        synapses,
+    };
+    let plastic = |delay| Synapse {
+        plastic: true,
+        ..synapse(1, 1, 0, delay, 9)
+    };
+    assert!(build(layout, 16, &views(&[block(vec![plastic(4)])])).is_ok());
+    assert!(matches!(
+        build(layout, 16, &views(&[block(vec![plastic(5)])])),
+        Err(MatrixError::PlasticDelayed {
+            delay: 5,
+            slots: 4,
+            ..
+        })
+    ));
+    // One static and three plastic synapses: 1 + (2 + 2) + 2 words.
+    let data = build(
+        layout,
+        16,
+        &views(&[block(vec![
+            synapse(1, 3, 0, 1, 1),
+            plastic(1),
+            plastic(2),
+            plastic(3),
+        ])]),
+    )
+    .unwrap();
+    let m = SynapticMatrices::parse(&data.blob).unwrap();
+    assert_eq!(m.addresses()[0].row_length, 7);
+    // 254 plastic synapses fill a row of 256 words; 255 do not fit.
+    let many = |n| (0..n).map(|_| plastic(1)).collect::<Vec<_>>();
+    assert!(build(layout, 16, &views(&[block(many(254))])).is_ok());
+    assert!(matches!(
+        build(layout, 16, &views(&[block(many(255))])),
+        Err(MatrixError::PlasticRowTooLong { n_plastic: 255, .. })
+    ));
+}
+
+#[test]
+fn random_damage_to_plastic_rows_never_panics() {
+    let mut rng = Rng(0xDA4A6F);
+    let layout = choose_layout(64, 2, 40).unwrap();
+    let blocks = plastic_blocks(&mut rng, layout, 64);
+    let blob = build(layout, 64, &views(&blocks)).unwrap().blob;
+    for _ in 0..2000 {
+        let mut b = blob.clone();
+        for _ in 0..1 + rng.below(4) {
+            let i = rng.below(b.len() as u64) as usize;
+            b[i] ^= 1 << rng.below(8);
+        }
+        if let Ok(mut m) = SynapticMatrices::parse(&b) {
+            exercise(&m);
+            let addresses = m.addresses().to_vec();
+            for a in addresses {
+                for pre in 0..64 {
+                    if let Ok(mut row) = m.plastic_row(a, pre) {
+                        for j in 0..row.len() {
+                            let s = row.synapse(j);
+                            row.set_weight(j, s.weight.wrapping_add(1));
+                        }
+                        let s = row.pre_state();
+                        row.set_pre_state(s);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -9,7 +9,7 @@ use super::models::{
     duplicate, lower_alias, lower_neuron, lower_source, unused_params, ModelSpans,
 };
 use crate::diag::{did_you_mean, Diagnostic};
-use crate::front::ast::{Item, NetItem};
+use crate::front::ast::{Item, NetItem, SynapseDecl};
 use crate::front::load::Program;
 use spikec_ir::model::Model;
 use spikec_ir::Span;
@@ -29,6 +29,9 @@ pub struct Entry {
 pub struct Library {
     entries: Vec<Entry>,
     by_name: HashMap<String, usize>,
+    /// Synapse models, kept as declarations: each projection that uses
+    /// one instantiates it in its own weight unit.
+    synapses: HashMap<String, (SynapseDecl, bool)>,
 }
 
 impl Library {
@@ -45,6 +48,38 @@ impl Library {
                 })
             }
         }
+    }
+
+    /// A synapse model by name.
+    pub fn synapse(&self, name: &str) -> Option<&SynapseDecl> {
+        self.synapses.get(name).map(|(d, _)| d)
+    }
+
+    /// The names of the synapse models, for suggestions.
+    pub fn synapse_names(&self) -> impl Iterator<Item = &str> {
+        self.synapses.keys().map(String::as_str)
+    }
+
+    fn add_synapse(&mut self, d: &SynapseDecl, stdlib: bool, diags: &mut Vec<Diagnostic>) {
+        if let Some((prev, prev_stdlib)) = self.synapses.get(&d.name.name) {
+            if !*prev_stdlib || stdlib {
+                diags.push(duplicate(&d.name.name, d.name.span, prev.name.span));
+                return;
+            }
+            diags.push(
+                Diagnostic::warning(
+                    "W0005",
+                    format!(
+                        "synapse model `{}` shadows the standard-library model of the same name",
+                        d.name.name
+                    ),
+                )
+                .primary(d.name.span, "this definition is used instead")
+                .help("rename your model if you meant to keep the standard one available"),
+            );
+        }
+        self.synapses
+            .insert(d.name.name.clone(), (d.clone(), stdlib));
     }
 
     fn add(&mut self, name: &str, entry: Entry, diags: &mut Vec<Diagnostic>) {
@@ -130,6 +165,10 @@ pub fn build(prog: &Program, diags: &mut Vec<Diagnostic>) -> Library {
                         )
                     }
                 },
+                Item::Synapse(d) => {
+                    lib.add_synapse(d, file.stdlib, diags);
+                    continue;
+                }
                 _ => continue,
             };
             if !file.stdlib {

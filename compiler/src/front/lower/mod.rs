@@ -7,5 +7,6 @@ pub mod exprs;
 pub mod library;
 pub mod models;
 pub mod network;
+pub mod synapse;
 pub mod units;
 pub mod values;

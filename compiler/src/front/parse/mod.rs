@@ -203,8 +203,13 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::import | Rule::kw_import => "`import`",
         Rule::neuron_model | Rule::kw_neuron => "`neuron`",
         Rule::source_model | Rule::kw_source_model => "`source_model`",
+        Rule::synapse_model | Rule::kw_synapse => "`synapse`",
+        Rule::trace | Rule::kw_trace => "`trace`",
+        Rule::on_block | Rule::kw_on => "`on pre` or `on post`",
+        Rule::on_side => "`pre` or `post`",
         Rule::alias | Rule::kw_alias => "`alias`",
         Rule::timestep | Rule::kw_timestep => "`timestep`",
+        Rule::semantics | Rule::kw_semantics => "`semantics`",
         Rule::seed | Rule::kw_seed => "`seed`",
         Rule::param_decl | Rule::kw_param => "`param`",
         Rule::population | Rule::pop_kw => "`population`",
@@ -247,6 +252,9 @@ fn is_kw(r: Rule) -> bool {
             | Rule::kw_neuron
             | Rule::kw_source_model
             | Rule::kw_source
+            | Rule::kw_synapse
+            | Rule::kw_trace
+            | Rule::kw_on
             | Rule::kw_population
             | Rule::kw_projection
             | Rule::kw_connect
@@ -265,6 +273,7 @@ fn is_kw(r: Rule) -> bool {
             | Rule::kw_alias
             | Rule::kw_import
             | Rule::kw_timestep
+            | Rule::kw_semantics
             | Rule::kw_seed
             | Rule::kw_at
             | Rule::kw_for
@@ -344,6 +353,7 @@ impl Builder {
                     emits,
                 })
             }
+            Rule::synapse_model => self.synapse_model(p),
             Rule::alias => {
                 let mut k = kids(p).into_iter();
                 let name = self.ident(k.next().expect("grammar: alias name"));
@@ -386,6 +396,10 @@ impl Builder {
         let span = self.span(&p);
         match p.as_rule() {
             Rule::timestep => NetItem::Timestep(self.first_expr(p, span)),
+            Rule::semantics => match kids(p).into_iter().next() {
+                Some(n) => NetItem::Semantics(self.ident(n)),
+                None => NetItem::Params(Vec::new()),
+            },
             Rule::seed => NetItem::Seed(self.first_expr(p, span)),
             Rule::param_decl => NetItem::Params(
                 kids(p)
@@ -575,14 +589,19 @@ impl Builder {
         let name = self.ident(k.next().expect("grammar: decl name"));
         let mut unit = None;
         let mut value = None;
+        let mut weight = false;
         for q in k {
             if q.as_rule() == Rule::type_ann {
                 let span = self.span(&q);
                 let mut units = Vec::new();
                 if let Some(ue) = q.into_inner().next() {
-                    let mut sign = 1;
-                    for part in ue.into_inner() {
-                        self.unit_part(part, &mut sign, &mut units);
+                    if ue.as_rule() == Rule::weight_type {
+                        weight = true;
+                    } else {
+                        let mut sign = 1;
+                        for part in ue.into_inner() {
+                            self.unit_part(part, &mut sign, &mut units);
+                        }
                     }
                 }
                 unit = Some((units, span));
@@ -590,7 +609,60 @@ impl Builder {
                 value = Some(self.value(q));
             }
         }
-        Decl { name, unit, value }
+        Decl {
+            name,
+            unit,
+            value,
+            weight,
+        }
+    }
+
+    fn synapse_model(&self, p: Pair<'_, Rule>) -> Item {
+        let mut k = kids(p).into_iter();
+        let name = self.ident(k.next().expect("grammar: synapse name"));
+        let mut d = SynapseDecl {
+            name,
+            params: Vec::new(),
+            states: Vec::new(),
+            traces: Vec::new(),
+            blocks: Vec::new(),
+        };
+        for s in k {
+            match s.as_rule() {
+                Rule::parameter => d.params.extend(kids(s).into_iter().map(|x| self.decl(x))),
+                Rule::state => d.states.extend(kids(s).into_iter().map(|x| self.decl(x))),
+                Rule::trace => {
+                    let span = self.span(&s);
+                    let mut t = kids(s).into_iter();
+                    let n = self.ident(t.next().expect("grammar: trace name"));
+                    let call = t
+                        .next()
+                        .map(|c| self.call(c))
+                        .unwrap_or_else(|| self.placeholder(span));
+                    d.traces.push((n, call));
+                }
+                Rule::on_block => {
+                    let mut t = kids(s).into_iter();
+                    let side = t.next().expect("grammar: on side");
+                    let span = self.span(&side);
+                    let pre = side.as_str() == "pre";
+                    let assigns = t
+                        .map(|a| {
+                            let mut k = kids(a).into_iter();
+                            let n = self.ident(k.next().expect("grammar: assign lhs"));
+                            let e = k
+                                .next()
+                                .map(|e| self.expr(e))
+                                .unwrap_or_else(|| self.placeholder(n.span));
+                            (n, e)
+                        })
+                        .collect();
+                    d.blocks.push(EventBlock { pre, span, assigns });
+                }
+                _ => {}
+            }
+        }
+        Item::Synapse(d)
     }
 
     fn refractory(&self, p: Pair<'_, Rule>) -> RefractoryDecl {

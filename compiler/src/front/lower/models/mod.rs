@@ -323,7 +323,15 @@ fn let_uses_state(m: &Model, e: ExprId) -> bool {
 
 /// Declared unit of a parameter or state, if written (`: nF`).
 fn declared_dim(decl: &ast::Decl, diags: &mut Vec<Diagnostic>) -> Option<Option<Dim>> {
-    let (units, _) = decl.unit.as_ref()?;
+    let (units, span) = decl.unit.as_ref()?;
+    if decl.weight {
+        diags.push(
+            Diagnostic::error("E0073", "`: weight` is the weight unit of a synapse model")
+                .primary(*span, "only synapse models have a weight")
+                .help("write the unit, e.g. `: nA`, or `: 1` for a pure number"),
+        );
+        return Some(None);
+    }
     match resolve_units(units) {
         Ok((d, _)) => Some(Some(d)),
         Err(e) => {

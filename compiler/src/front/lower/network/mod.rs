@@ -96,6 +96,7 @@ pub fn lower_network(
             name: decl.name.name.clone(),
             timestep: 0.1,
             seed: 0,
+            semantics: Semantics::Nest,
             params: Vec::new(),
             models: Arena::new(),
             populations: Arena::new(),
@@ -141,6 +142,14 @@ pub fn lower_network(
                     cx.net.seed = v;
                 }
             }
+            NetItem::Semantics(name) => match Semantics::from_name(&name.name) {
+                Some(s) => cx.net.semantics = s,
+                None => cx.diags.push(
+                    Diagnostic::error("E0016", format!("unknown semantics `{}`", name.name))
+                        .primary(name.span, "not a simulator's semantics")
+                        .help("write `semantics nest` (the default) or `semantics spinnaker`"),
+                ),
+            },
             _ => {}
         }
     }
@@ -680,6 +689,7 @@ impl Net<'_> {
         let mut synapse = SynapseKind::Static;
         let mut synapse_span = c.span;
         let mut stdp_call: Option<&Expr> = None;
+        let mut model_call: Option<&Expr> = None;
         let mut seen: Vec<&ast::Ident> = Vec::new();
         for (key, value) in &c.settings {
             if let Some(prev) = seen.iter().find(|k| k.name == key.name) {
@@ -688,6 +698,9 @@ impl Net<'_> {
             }
             seen.push(key);
             match key.name.as_str() {
+                "synapse" if self.synapse_model_name(value).is_some() => {
+                    model_call = Some(value);
+                }
                 "synapse" if matches!(&value.kind, AK::Call { callee, .. } if callee.name == "stdp") =>
                 {
                     stdp_call = Some(value);
@@ -711,11 +724,14 @@ impl Net<'_> {
                         synapse = SynapseKind::GapJunction;
                         synapse_span = value.span;
                     } else if n != "static" {
-                        self.diags.push(
-                            Diagnostic::error("E0016", format!("unknown synapse model `{n}`"))
-                                .primary(value.span, "not a synapse model")
-                                .help("the synapse models available are: static, gap_junction, stdp(...)"),
-                        );
+                        let mut names: Vec<&str> = vec!["static", "gap_junction", "stdp"];
+                        names.extend(self.lib.synapse_names());
+                        let d = Diagnostic::error("E0016", format!("unknown synapse model `{n}`"))
+                            .primary(value.span, "not a synapse model");
+                        self.diags.push(match did_you_mean(n, names.iter().copied()) {
+                            Some(h) => d.help(h),
+                            None => d.help("the synapse models available are: static, gap_junction, stdp(...), and those declared with `synapse NAME { ... }`"),
+                        });
                     }
                 }
                 "weight" => weight_e = Some(value),
@@ -789,6 +805,27 @@ impl Net<'_> {
             .iter()
             .find_map(|m| self.net.models[*m].port(&port_name).map(|p| p.weight_dim))
             .unwrap_or(Dim::NONE);
+        if let Some(call) = model_call {
+            let (decl, span, args) = match &call.kind {
+                AK::Call { callee, args } => (self.lib.synapse(&callee.name), call.span, &args[..]),
+                AK::Name(n) => (self.lib.synapse(n), call.span, &[][..]),
+                _ => (None, call.span, &[][..]),
+            };
+            let Some(decl) = decl else {
+                return;
+            };
+            match super::synapse::instantiate(
+                decl,
+                span,
+                args,
+                weight_dim,
+                &self.env,
+                &mut self.diags,
+            ) {
+                Some(m) => synapse = SynapseKind::Model(Box::new(m)),
+                None => return,
+            }
+        }
         if let Some(call) = stdp_call {
             match self.stdp_rule(call, weight_dim) {
                 Some(rule) => synapse = SynapseKind::Stdp(rule),
@@ -882,6 +919,17 @@ impl Net<'_> {
         sp.ports.push(port_name_span(&c.settings, c.span));
         sp.weights.push(weight_e.map_or(c.span, |e| e.span));
         sp.delays.push(delay_e.map_or(c.span, |e| e.span));
+    }
+
+    /// The synapse model a `synapse` setting names, if it is one declared
+    /// with `synapse NAME { ... }` (which takes precedence over `stdp`).
+    fn synapse_model_name<'e>(&self, value: &'e Expr) -> Option<&'e str> {
+        let name = match &value.kind {
+            AK::Call { callee, .. } => &callee.name,
+            AK::Name(n) => n,
+            _ => return None,
+        };
+        self.lib.synapse(name).map(|_| name.as_str())
     }
 
     /// `stdp(tau_plus = 20 ms, tau_minus = 20 ms, A_plus = 0.01,
