@@ -19,19 +19,27 @@ const CUE: u32 = 5;
 /// (paper time, ms): the address and content neurons that fire in the
 /// ten steps that follow. spikec stamps the input 1 ms later than the
 /// paper (step ends), so the window is `(t + 1, t + 11]` in spike time.
-fn shown(out: &Output, ol: u32, t: u64) -> (BTreeSet<u32>, BTreeSet<u32>) {
+/// Spikes are (population, neuron, step).
+fn shown(spikes: &[(u32, u32, u64)], ol: u32, t: u64) -> (BTreeSet<u32>, BTreeSet<u32>) {
     let (mut address, mut content) = (BTreeSet::new(), BTreeSet::new());
-    for s in out.spikes.iter().filter(|s| s.population == ol) {
-        let time = s.step + 1;
+    for &(_, neuron, step) in spikes.iter().filter(|s| s.0 == ol) {
+        let time = step + 1;
         if time > t + 1 && time <= t + 11 {
-            if s.neuron < CUE {
-                address.insert(s.neuron);
+            if neuron < CUE {
+                address.insert(neuron);
             } else {
-                content.insert(s.neuron - CUE);
+                content.insert(neuron - CUE);
             }
         }
     }
     (address, content)
+}
+
+fn simulated(out: &Output) -> Vec<(u32, u32, u64)> {
+    out.spikes
+        .iter()
+        .map(|s| (s.population, s.neuron, s.step))
+        .collect()
 }
 
 fn set(xs: &[u32]) -> BTreeSet<u32> {
@@ -58,7 +66,7 @@ fn run(src: &str, engine: Engine) -> (u32, Output) {
 }
 
 /// Experiment 1's claims, checked on one run.
-fn check_experiment_1(ol: u32, out: &Output, what: &str) {
+fn check_experiment_1(ol: u32, out: &[(u32, u32, u64)], what: &str) {
     // Learning shows the presented pattern.
     assert_eq!(
         shown(out, ol, 0),
@@ -106,7 +114,7 @@ fn check_experiment_1(ol: u32, out: &Output, what: &str) {
 fn ca3_memory_learns_recalls_and_forgets_in_both_engines() {
     let src = source();
     let (ol, interp) = run(&src, Engine::Interp);
-    check_experiment_1(ol, &interp, "interp");
+    check_experiment_1(ol, &simulated(&interp), "interp");
     let (_, jit) = run(&src, Engine::Jit);
     assert_eq!(jit.spikes, interp.spikes, "the engines agree");
     assert_eq!(jit.weights, interp.weights);
@@ -136,7 +144,7 @@ synapse spinnaker_pair {
     let written = format!("{model}{}", src.replace(rule, "synapse spinnaker_pair"));
     assert_eq!(written.matches("synapse spinnaker_pair }").count(), 2);
     let (ol, out) = run(&written, Engine::Interp);
-    check_experiment_1(ol, &out, "synapse model");
+    check_experiment_1(ol, &simulated(&out), "synapse model");
     let (_, builtin) = run(&src, Engine::Interp);
     assert_eq!(out.spikes, builtin.spikes);
 }
@@ -148,10 +156,40 @@ fn ca3_memory_needs_spinnaker_semantics() {
     // the example's generator documents.
     let src = source().replace("semantics spinnaker", "semantics nest");
     let (ol, out) = run(&src, Engine::Interp);
-    let recalled = shown(&out, ol, 40).0;
+    let recalled = shown(&simulated(&out), ol, 40).0;
     assert_ne!(
         recalled,
         set(&[3, 4]),
         "recall from {{6}} should fail under NEST's semantics"
     );
+}
+
+#[test]
+fn ca3_memory_learns_recalls_and_forgets_on_the_spinnaker_emulator() {
+    // The build (plastic rows, sPyNNaker's kernels) runs in the emulator,
+    // equals `spikec sim --precision s1615` spike for spike and weight for
+    // weight, never saturates a ring buffer, and shows experiment 1.
+    let path = root().join("dsl-examples/ca3_cam.snn");
+    let net = compile_ok(&path.to_string_lossy(), &source(), &[]);
+    let ol = net
+        .populations
+        .iter()
+        .position(|(_, p)| p.name == "OL")
+        .expect("an output layer") as u32;
+    let req = spikec::build_spinnaker::SpinnakerRequest {
+        machine: spikec::build_spinnaker::MachineSource::Preset("spinn5".into()),
+        neurons_per_core: None,
+        colour_bits: 0,
+    };
+    let v = spikec::build_spinnaker::verify(&net, &req, 92.0).unwrap_or_else(|d| panic!("{d:?}"));
+    assert_eq!(v.first_difference(), None, "spikes differ");
+    assert_eq!(v.first_weight_difference(), None, "weights differ");
+    assert_eq!(v.emulated_weights.len(), 100);
+    assert_eq!(v.saturated, 0, "a ring buffer would saturate on the chip");
+    let emulated: Vec<_> = v
+        .emulated
+        .iter()
+        .map(|s| (s.population, s.neuron, s.step))
+        .collect();
+    check_experiment_1(ol, &emulated, "emulator");
 }
