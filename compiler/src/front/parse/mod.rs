@@ -401,20 +401,9 @@ impl Builder {
                 None => NetItem::Params(Vec::new()),
             },
             Rule::seed => NetItem::Seed(self.first_expr(p, span)),
-            Rule::param_decl => NetItem::Params(
-                kids(p)
-                    .into_iter()
-                    .map(|d| {
-                        let mut k = kids(d).into_iter();
-                        let name = self.ident(k.next().expect("grammar: param name"));
-                        let e = k
-                            .next()
-                            .map(|e| self.expr(e))
-                            .unwrap_or_else(|| self.placeholder(name.span));
-                        (name, e)
-                    })
-                    .collect(),
-            ),
+            Rule::param_decl => {
+                NetItem::Params(kids(p).into_iter().map(|d| self.name_value(d)).collect())
+            }
             Rule::population => {
                 let mut k = kids(p).into_iter();
                 let kw = k.next().expect("grammar: pop kw");
@@ -617,6 +606,17 @@ impl Builder {
         }
     }
 
+    /// `name = expr` (a parameter definition or an assignment).
+    fn name_value(&self, p: Pair<'_, Rule>) -> (Ident, Expr) {
+        let mut k = kids(p).into_iter();
+        let name = self.ident(k.next().expect("grammar: a name"));
+        let e = k
+            .next()
+            .map(|e| self.expr(e))
+            .unwrap_or_else(|| self.placeholder(name.span));
+        (name, e)
+    }
+
     fn synapse_model(&self, p: Pair<'_, Rule>) -> Item {
         let mut k = kids(p).into_iter();
         let name = self.ident(k.next().expect("grammar: synapse name"));
@@ -646,17 +646,7 @@ impl Builder {
                     let side = t.next().expect("grammar: on side");
                     let span = self.span(&side);
                     let pre = side.as_str() == "pre";
-                    let assigns = t
-                        .map(|a| {
-                            let mut k = kids(a).into_iter();
-                            let n = self.ident(k.next().expect("grammar: assign lhs"));
-                            let e = k
-                                .next()
-                                .map(|e| self.expr(e))
-                                .unwrap_or_else(|| self.placeholder(n.span));
-                            (n, e)
-                        })
-                        .collect();
+                    let assigns = t.map(|a| self.name_value(a)).collect();
                     d.blocks.push(EventBlock { pre, span, assigns });
                 }
                 _ => {}
@@ -725,15 +715,7 @@ impl Builder {
                 for q in kids(p) {
                     match q.as_rule() {
                         Rule::reset_block => {
-                            for a in kids(q) {
-                                let mut k = kids(a).into_iter();
-                                let n = self.ident(k.next().expect("grammar: assign lhs"));
-                                let e = k
-                                    .next()
-                                    .map(|e| self.expr(e))
-                                    .unwrap_or_else(|| self.placeholder(n.span));
-                                resets.push((n, e));
-                            }
+                            resets.extend(kids(q).into_iter().map(|a| self.name_value(a)));
                         }
                         Rule::refractory => refractory = Some(self.refractory(q)),
                         _ => {
