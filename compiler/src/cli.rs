@@ -99,8 +99,9 @@ enum Command {
         /// recorded state to this directory.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Worker threads for the expansion (the run itself is sequential).
-        /// Results do not depend on it.
+        /// Worker threads for the expansion and, in steps with many
+        /// synaptic events, for delivery (one target population per task;
+        /// neuron updates are sequential). Results do not depend on it.
         #[arg(long)]
         threads: Option<usize>,
         /// Draw a spike raster with population rates to this file, as SVG

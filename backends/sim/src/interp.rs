@@ -348,6 +348,8 @@ pub fn run_with_progress(
     let mut spikes_out = Vec::new();
     let mut fired: Vec<(u32, u32, u32)> = Vec::new();
     let mut scratch = Scratch::default();
+    // Per target population: the rows a step delivers to it.
+    let mut buckets: Vec<Vec<(u32, u32, u32, u32)>> = vec![Vec::new(); pops.len()];
     for step in 0..opts.steps {
         if step % 1000 == 0 {
             progress(step);
@@ -439,6 +441,14 @@ pub fn run_with_progress(
                 }
             }
         }
+        // Plastic rows take this step's spikes first (a row's new weights
+        // do not depend on other rows' deliveries); every row to deliver is
+        // then filed under the populations it reaches, in the order of the
+        // spikes, of their rows and of the rows' routes.
+        let mut events = 0usize;
+        for b in &mut buckets {
+            b.clear();
+        }
         for &(p, i, mult) in &fired {
             if recording && pops[p as usize].recorded[i as usize] {
                 spikes_out.push(Spike {
@@ -450,15 +460,48 @@ pub fn run_with_progress(
             let g = ex.layout.global(p as usize, i);
             for &(k, row) in &outgoing[g as usize] {
                 let t = &ex.projections[k as usize];
-                let plastic = plastics[k as usize].as_mut().map(|pl| {
+                events += t.row(row as usize).len();
+                if let Some(pl) = plastics[k as usize].as_mut() {
                     pl.pre_spike(t, row as usize, t1, h);
-                    pl.weights()
-                });
-                for route in &routes[k as usize] {
-                    let Kind::Neurons(target) = &mut pops[route.pop].kind else {
-                        continue;
-                    };
-                    deliver(target, route, t, plastic, row as usize, step, mult);
+                }
+                for (r, route) in routes[k as usize].iter().enumerate() {
+                    buckets[route.pop].push((k, row, mult, r as u32));
+                }
+            }
+        }
+        // Each population's buffers take their rows in that order,
+        // whichever thread serves them, so the sums and the results do not
+        // depend on the thread count; threads pay only when a step has
+        // many synaptic events.
+        let into = |bucket: &[(u32, u32, u32, u32)], b: &mut Buffers<'_>| {
+            for &(k, row, mult, r) in bucket {
+                let t = &ex.projections[k as usize];
+                let plastic = plastics[k as usize].as_ref().map(|pl| pl.weights());
+                let route = &routes[k as usize][r as usize];
+                deliver(b, route, t, plastic, row as usize, step, mult);
+            }
+        };
+        let mut buffers = pops.iter_mut().map(|pop| match &mut pop.kind {
+            Kind::Neurons(ns) => Some(Buffers {
+                input: &mut ns.input,
+                n: ns.n,
+                slots: ns.slots,
+                q: ns.q,
+            }),
+            _ => None,
+        });
+        if events >= PARALLEL_EVENTS && rayon::current_num_threads() > 1 {
+            use rayon::prelude::*;
+            let mut all: Vec<_> = buffers.zip(&buckets).collect();
+            all.par_iter_mut().for_each(|(b, bucket)| {
+                if let Some(b) = b {
+                    into(bucket, b);
+                }
+            });
+        } else {
+            for (b, bucket) in buffers.by_ref().zip(&buckets) {
+                if let Some(mut b) = b {
+                    into(bucket, &mut b);
                 }
             }
         }
@@ -573,8 +616,22 @@ fn couple(gaps: &[Gap], pops: &mut [Pop<'_>], step: u64, h: f64) {
 /// buffers: the slot of a delay is `(step + d) mod slots`, found without a
 /// division (delays are below the ring depth), and computed once per row
 /// when the projection has one delay.
+/// Synaptic events in a step from which delivery is shared among threads
+/// (below, the threads' start-up costs more than they save).
+const PARALLEL_EVENTS: usize = 5_000;
+
+/// A population's ring buffers and what addressing them needs: what
+/// delivery writes, apart from the rest of the population, so that
+/// populations can take their spikes on different threads.
+struct Buffers<'a> {
+    input: &'a mut Vec<f64>,
+    n: usize,
+    slots: usize,
+    q: Precision,
+}
+
 fn deliver(
-    target: &mut Neurons<'_>,
+    target: &mut Buffers<'_>,
     route: &Route,
     t: &SynapseTable,
     plastic: Option<&[f64]>,
