@@ -58,6 +58,14 @@ impl Network {
             .find(|(_, (_, p))| pred(p))
             .map(|(i, (_, p))| (i, p))
     }
+
+    /// The index of `proj`'s port among the ports of population `pop`'s
+    /// model (`None` for a spike source or a model without that port).
+    pub fn port_index(&self, proj: &Projection, pop: PopulationId) -> Option<usize> {
+        self.models[self.populations[pop].model]
+            .dynamics()
+            .and_then(|d| d.ports.iter().position(|p| p.name == proj.port))
+    }
 }
 
 /// A resolved network parameter.

@@ -79,7 +79,6 @@ pub fn rates(net: &Network, ex: &Expanded) -> Vec<f64> {
 pub fn network_shifts(net: &Network, ex: &Expanded) -> Vec<PopulationShifts> {
     let n_pops = net.populations.len();
     let rates = rates(net, ex);
-    let pops: Vec<_> = net.populations.iter().map(|(_, p)| p).collect();
     // Per population, per type: the groups feeding it.
     let mut groups: Vec<Vec<(SynapseType, IncomingGroup)>> = vec![Vec::new(); n_pops];
     let mut in_degree: Vec<u32> = Vec::new();
@@ -94,10 +93,7 @@ pub fn network_shifts(net: &Network, ex: &Expanded) -> Vec<PopulationShifts> {
         let rate = rates[ex.layout.local(first_pre).0];
         for part in &proj.post.parts {
             let q = part.population.index();
-            let Some(port) = net.models[pops[q].model]
-                .dynamics()
-                .and_then(|d| d.ports.iter().position(|x| x.name == proj.port))
-            else {
+            let Some(port) = net.port_index(proj, part.population) else {
                 continue;
             };
             let (start, end) = (ex.layout.offsets[q], ex.layout.offsets[q + 1]);

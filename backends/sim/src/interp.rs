@@ -301,10 +301,7 @@ pub fn run_with_progress(
             let mut rs: Vec<Route> = Vec::new();
             for part in &proj.post.parts {
                 let p = part.population.index();
-                let model = &net.models[net.populations[part.population].model];
-                let port = model
-                    .dynamics()
-                    .and_then(|d| d.ports.iter().position(|q| q.name == proj.port));
+                let port = net.port_index(proj, part.population);
                 if let (Some(port), false) = (port, rs.iter().any(|r| r.pop == p)) {
                     let shift = |sign| {
                         shifts

@@ -216,10 +216,7 @@ fn inputs(net: &Network, ex: &Expanded) -> Vec<Inputs> {
         };
         for part in &proj.post.parts {
             let p = part.population.index();
-            let port = net.models[pops[p].model]
-                .dynamics()
-                .and_then(|d| d.ports.iter().position(|q| q.name == proj.port))
-                .unwrap_or(0);
+            let port = net.port_index(proj, part.population).unwrap_or(0);
             if neg {
                 types[p].insert((port, true));
             }

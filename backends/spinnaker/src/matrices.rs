@@ -47,10 +47,7 @@ pub fn synaptic_data(
         for part in &proj.post.parts {
             let q = part.population.index();
             qs.push(q);
-            let port = net.models[pops[q].model]
-                .dynamics()
-                .and_then(|d| d.ports.iter().position(|x| x.name == proj.port))
-                .unwrap_or(0) as u16;
+            let port = net.port_index(proj, part.population).unwrap_or(0) as u16;
             for (j, sign) in [Sign::Positive, Sign::Negative].into_iter().enumerate() {
                 let sh = &shifts[q];
                 let t = sh.types.index(SynapseType { port, sign }).unwrap_or(0);

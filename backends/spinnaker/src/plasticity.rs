@@ -35,7 +35,6 @@ pub fn plasticity(
     let mut out: Vec<Option<Plasticity>> = vec![None; n_pops];
     // The rule each population's timing came from.
     let mut timing_of: Vec<Option<StdpRule>> = vec![None; n_pops];
-    let pops: Vec<_> = net.populations.iter().map(|(_, p)| p).collect();
     for (k, ((_, proj), t)) in net.projections.iter().zip(&ex.projections).enumerate() {
         let Some(rule) = proj.stdp() else { continue };
         let fail = |reason: String| BuildError::PlasticRule {
@@ -58,10 +57,7 @@ pub fn plasticity(
         let timing = Timing::new(rule, net.timestep).map_err(|e| fail(e.to_string()))?;
         for part in &proj.post.parts {
             let q = part.population.index();
-            let Some(port) = net.models[pops[q].model]
-                .dynamics()
-                .and_then(|d| d.ports.iter().position(|x| x.name == proj.port))
-            else {
+            let Some(port) = net.port_index(proj, part.population) else {
                 continue;
             };
             // Delays of the synapses onto this population.
