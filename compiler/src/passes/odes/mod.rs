@@ -71,11 +71,15 @@ pub fn program(model: &Model, semantics: Semantics, h: f64) -> Option<UpdateProg
             scale: p.scale,
         })
         .collect();
-    if let (true, Integrator::Exact { jacobian, .. }) = (spinnaker, &integrator) {
+    if let (true, Integrator::Exact { jacobian, offset }) = (spinnaker, &integrator) {
         for j in &mut jumps {
             let s = j.state as usize;
             let row = &jacobian[s * n..(s + 1) * n];
-            let only_decays = row.iter().enumerate().all(|(c, e)| (c == s) == e.is_some());
+            // A synaptic state: it decays to zero and nothing else drives
+            // it. A membrane that a delta synapse jumps leaks to its rest
+            // value instead, and keeps its input unscaled.
+            let only_decays = row.iter().enumerate().all(|(c, e)| (c == s) == e.is_some())
+                && offset[s].is_some_and(|r| homogeneous(model, &exprs, r, s));
             if let (true, Some(a)) = (only_decays, row[s]) {
                 let init = init_scale(&mut exprs, a, h);
                 j.scale = Some(match j.scale {
@@ -108,6 +112,39 @@ pub fn program(model: &Model, semantics: Semantics, h: f64) -> Option<UpdateProg
             clamp: r.clamp.index() as u32,
         }),
     })
+}
+
+/// Whether `e` is, by its form, a multiple of state `s` alone: `±x`,
+/// products and quotients of it with parameters, and sums of such terms.
+/// It answers no whenever it cannot tell (a conservative test: true means
+/// the right-hand side is zero at `x = 0`).
+fn homogeneous(model: &Model, arena: &ExprArena, e: ExprId, s: usize) -> bool {
+    let has_state = |e: ExprId| mentions_state(model, arena, e);
+    match &arena[e].kind {
+        ExprKind::State(h) => h.index() == s,
+        ExprKind::Let(l) => homogeneous(model, arena, model.lets[*l].value, s),
+        ExprKind::Neg(a) => homogeneous(model, arena, *a, s),
+        ExprKind::Binary(BinaryOp::Add | BinaryOp::Sub, a, b) => {
+            homogeneous(model, arena, *a, s) && homogeneous(model, arena, *b, s)
+        }
+        ExprKind::Binary(BinaryOp::Mul, a, b) => {
+            (homogeneous(model, arena, *a, s) && !has_state(*b))
+                || (homogeneous(model, arena, *b, s) && !has_state(*a))
+        }
+        ExprKind::Binary(BinaryOp::Div, a, b) => homogeneous(model, arena, *a, s) && !has_state(*b),
+        _ => false,
+    }
+}
+
+/// Whether `e` reads any state (through `let`s too).
+fn mentions_state(model: &Model, arena: &ExprArena, e: ExprId) -> bool {
+    match &arena[e].kind {
+        ExprKind::State(_) | ExprKind::Time => true,
+        ExprKind::Let(l) => mentions_state(model, arena, model.lets[*l].value),
+        k => spikec_ir::expr::children(k)
+            .into_iter()
+            .any(|c| mentions_state(model, arena, c)),
+    }
 }
 
 /// sPyNNaker's `init` for a state decaying as `x' = a·x`: the mean over a
