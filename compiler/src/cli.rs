@@ -317,6 +317,15 @@ struct Out<'a> {
 }
 
 impl Out<'_> {
+    /// The last line of a build.
+    fn wrote(&mut self, files: usize, dir: &std::path::Path, secs: f64) {
+        let _ = writeln!(
+            self.stdout,
+            "\nwrote {files} files to {} in {secs:.2} s",
+            dir.display()
+        );
+    }
+
     fn diagnostics(&mut self, c: &Compilation) {
         let text = match self.format {
             MessageFormat::Human => render_human(&c.sources, &c.diagnostics, self.color),
@@ -343,7 +352,7 @@ impl Out<'_> {
     }
 }
 
-fn plural(n: usize) -> &'static str {
+pub(super) fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
     } else {
@@ -555,12 +564,7 @@ pub fn run(
                 return EXIT_USAGE;
             }
             let _ = out.stdout.write_all(art.report.to_text().as_bytes());
-            let _ = writeln!(
-                out.stdout,
-                "\nwrote {} files to {} in {secs:.2} s",
-                art.files.len(),
-                dir.display()
-            );
+            out.wrote(art.files.len(), &dir, secs);
             EXIT_OK
         }
         Command::Verify {

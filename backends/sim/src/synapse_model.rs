@@ -19,7 +19,7 @@
 use spikec_ir::eval::{eval, Leaves};
 use spikec_ir::expanded::SynapseTable;
 use spikec_ir::expr::{ExprArena, ExprKind};
-use spikec_ir::synapse::{SynapseModel, TraceSide, Update};
+use spikec_ir::synapse::{SynapseModel, Trace, TraceSide, Update};
 
 /// The changing state of one projection's synapse model.
 pub(crate) struct ModelRule {
@@ -53,6 +53,19 @@ struct PostSpikes {
     times: Vec<f64>,
     stamps: Vec<i64>,
     after: Vec<f64>,
+}
+
+impl PostSpikes {
+    /// Trace `tr` (the `j`th of `per` post traces) at time `at`, from the
+    /// spikes before index `before`; with none, from its initial value,
+    /// which holds from time 0 on.
+    fn trace(&self, tr: &Trace, j: usize, per: usize, before: usize, at: f64) -> f64 {
+        match before.checked_sub(1) {
+            Some(q) => decayed(self.after[q * per + j], at, self.times[q], tr.tau),
+            None if at < 0.0 => 0.0,
+            None => decayed(tr.initial, at, 0.0, tr.tau),
+        }
+    }
 }
 
 /// The leaves of a block's expressions at one synapse and event.
@@ -160,15 +173,14 @@ impl ModelRule {
         }
         let p = &mut self.post[g];
         let per = self.post_traces.len();
-        let last = p.times.last().copied();
-        // The previous spike's values, read before this one's are pushed.
-        let prev = p.after.len().saturating_sub(per);
+        // The previous spikes' values, read before this one's are pushed.
+        let n = p.times.len();
         for (j, &i) in self.post_traces.iter().enumerate() {
             let tr = &self.model.traces[i];
-            let before = match last {
-                _ if tr.nearest => 0.0,
-                Some(tp) => decayed(p.after[prev + j], t, tp, tr.tau),
-                None => decayed(tr.initial, t, 0.0, tr.tau),
+            let before = if tr.nearest {
+                0.0
+            } else {
+                p.trace(tr, j, per, n, t)
             };
             p.after.push(before + tr.jump);
         }
@@ -208,11 +220,7 @@ impl ModelRule {
                 }
                 // Post traces just before this post spike.
                 for (j, &i) in self.post_traces.iter().enumerate() {
-                    let tr = &self.model.traces[i];
-                    self.now[i] = match e.checked_sub(1) {
-                        Some(q) => decayed(p.after[q * per + j], tp, p.times[q], tr.tau),
-                        None => decayed(tr.initial, tp, 0.0, tr.tau),
-                    };
+                    self.now[i] = p.trace(&self.model.traces[i], j, per, e, tp);
                 }
                 let extra = &mut self.extra[k * self.n_extra..(k + 1) * self.n_extra];
                 run(
@@ -234,13 +242,8 @@ impl ModelRule {
             let with_ties = p.stamps.partition_point(|&s| s + d_steps <= s_now);
             for (j, &i) in self.post_traces.iter().enumerate() {
                 let tr = &self.model.traces[i];
-                let at = if tr.inclusive { with_ties } else { strict };
-                self.now[i] = match at.checked_sub(1) {
-                    Some(q) => decayed(p.after[q * per + j], t - d, p.times[q], tr.tau),
-                    // The initial value holds from time 0 on.
-                    None if t - d < 0.0 => 0.0,
-                    None => decayed(tr.initial, t - d, 0.0, tr.tau),
-                };
+                let before = if tr.inclusive { with_ties } else { strict };
+                self.now[i] = p.trace(tr, j, per, before, t - d);
             }
             let extra = &mut self.extra[k * self.n_extra..(k + 1) * self.n_extra];
             run(

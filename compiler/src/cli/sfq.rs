@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{run_stage, Out, SfqArgs, EXIT_INPUT, EXIT_OK, EXIT_USAGE};
+use super::{plural, run_stage, Out, SfqArgs, EXIT_INPUT, EXIT_OK, EXIT_USAGE};
 use crate::build_sfq::verify::{
     classify, input_rate, parse_case, verify_clocked, Case, SfqVerification,
 };
@@ -100,20 +100,11 @@ pub(super) fn build(
         out.stdout,
         "{} chip{} of {} ({} crossing signals)",
         art.partition.chips.len(),
-        if art.partition.chips.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
+        plural(art.partition.chips.len()),
         art.budget,
         art.partition.crossing_signals
     );
-    let _ = writeln!(
-        out.stdout,
-        "\nwrote {} files to {} in {secs:.2} s",
-        art.files.len(),
-        dir.display()
-    );
+    out.wrote(art.files.len(), dir, secs);
     EXIT_OK
 }
 
