@@ -63,7 +63,7 @@ pub(crate) struct Plastic {
     fixed: Option<Box<Fixed>>,
     /// sPyNNaker's kernel (`semantics spinnaker`): a post spike that
     /// reaches the synapse in the step of a pre spike depresses it too.
-    pub(crate) simultaneous: bool,
+    simultaneous: bool,
 }
 
 /// The integer rule's state of one projection (see [`spikec_ir::stdp`]).
@@ -150,13 +150,14 @@ fn stamp(t: f64, h: f64) -> u32 {
 impl Plastic {
     /// The state of a projection with table `t` among `total` neurons, at
     /// timestep `h`; with `fixed` (in `s1615`), in the integer rule if it
-    /// has one.
+    /// has one; `simultaneous` for sPyNNaker's depression at Δt = 0.
     pub(crate) fn new(
         rule: StdpRule,
         t: &SynapseTable,
         total: usize,
         h: f64,
         fixed: Option<&FixedTargets>,
+        simultaneous: bool,
     ) -> Plastic {
         let mut targets = vec![false; total];
         for &g in &t.targets {
@@ -177,7 +178,7 @@ impl Plastic {
             targets,
             max_delay: f64::from(t.delays.max()),
             fixed,
-            simultaneous: false,
+            simultaneous,
         }
     }
 

@@ -306,9 +306,15 @@ impl Plasticity {
         semantics: spikec_ir::network::Semantics,
     ) -> Option<Plasticity> {
         if let Some(r) = proj.stdp() {
-            let mut p = crate::plastic::Plastic::new(*r, t, total, h, fixed);
-            p.simultaneous = semantics == spikec_ir::network::Semantics::Spinnaker;
-            return Some(Plasticity::Pair(p));
+            let simultaneous = semantics == spikec_ir::network::Semantics::Spinnaker;
+            return Some(Plasticity::Pair(crate::plastic::Plastic::new(
+                *r,
+                t,
+                total,
+                h,
+                fixed,
+                simultaneous,
+            )));
         }
         proj.synapse_model()
             .map(|m| Plasticity::Model(Box::new(ModelRule::new(m, t, total))))
