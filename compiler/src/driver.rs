@@ -126,6 +126,7 @@ pub fn simulate(
         warmup: 0.0,
         engine,
         precision,
+        delivery: spikec_sim::Delivery::default(),
     };
     simulate_with_progress(net, &run, &mut |_, _| {})
 }
@@ -171,6 +172,8 @@ pub struct SimRun {
     pub engine: spikec_sim::Engine,
     /// The arithmetic.
     pub precision: Precision,
+    /// When synaptic input is added (the results are the same).
+    pub delivery: spikec_sim::Delivery,
 }
 
 /// Simulates `run.warmup` + `run.duration` ms, recording after the
@@ -201,6 +204,7 @@ pub fn simulate_with_progress(
             engine,
             precision,
             record_from,
+            delivery: run.delivery,
         },
         &mut |done| progress(done, steps),
     )

@@ -1,10 +1,13 @@
 //! The JIT against the reference interpreter: in every precision they must
 //! agree bit for bit (spikes and every recorded state value) on every
-//! example and on randomly generated networks.
+//! example and on randomly generated networks. The interpreter takes its
+//! input at emission (ring buffers, NEST's way) and the JIT at arrival
+//! (rows sorted by delay), so the same comparisons hold the two ways of
+//! delivery to the same sums.
 
-use spikec::driver::{simulate, Override};
+use spikec::driver::{simulate_with_progress, Override, SimRun};
 use spikec_ir::eval::Precision;
-use spikec_sim::{Engine, Output};
+use spikec_sim::{Delivery, Engine, Output};
 
 fn both(name: &str, src: &str, set: &[Override], ms: f64) -> (Output, Output) {
     both_in(name, src, set, ms, Precision::F64)
@@ -12,12 +15,22 @@ fn both(name: &str, src: &str, set: &[Override], ms: f64) -> (Output, Output) {
 
 fn both_in(name: &str, src: &str, set: &[Override], ms: f64, q: Precision) -> (Output, Output) {
     let net = crate::support::compile_ok(name, src, set);
-    let run = |e| {
-        simulate(&net, ms, e, q)
+    let run = |engine, delivery| {
+        let run = SimRun {
+            duration: ms,
+            warmup: 0.0,
+            engine,
+            precision: q,
+            delivery,
+        };
+        simulate_with_progress(&net, &run, &mut |_, _| {})
             .unwrap_or_else(|d| panic!("{name}: {d:?}"))
             .1
     };
-    (run(Engine::Interp), run(Engine::Jit))
+    (
+        run(Engine::Interp, Delivery::Emission),
+        run(Engine::Jit, Delivery::Arrival),
+    )
 }
 
 fn assert_identical(name: &str, a: &Output, b: &Output) {
@@ -109,9 +122,11 @@ fn random_network(seed: u64) -> String {
     );
     let n_pops = 1 + r.below(3);
     let mut pops = Vec::new();
+    let mut sizes = Vec::new();
     for p in 0..n_pops {
         let (m, cur, unit, lo, hi, v, wunit) = models[r.below(models.len() as u64) as usize];
         let size = 1 + r.below(25);
+        sizes.push(size);
         let cur_val = if r.below(2) == 0 {
             format!("uniform({lo} {unit}, {hi} {unit})")
         } else {
@@ -175,7 +190,32 @@ fn random_network(seed: u64) -> String {
     for (name, v, _) in &pops {
         src.push_str(&format!("  record {name}.spikes, {name}[0..1].{v}\n"));
     }
-    src.push_str("  record S.spikes\n}\n");
+    // Drawn after the rest, so that the networks above stay as they were.
+    // An unrecorded Poisson source is drawn where its spikes arrive; a
+    // one-to-one source of its own reaches P0 one synapse a neuron, with
+    // several spikes a step.
+    if r.below(2) == 0 {
+        src.push_str("  record S.spikes\n");
+    }
+    if r.below(2) == 0 {
+        let (_, _, wunit) = &pops[0];
+        let w = match *wunit {
+            "mV" => "0.3 mV",
+            "uS" => "0.001 uS",
+            "pA" => "30 pA",
+            _ => "0.05 nA",
+        };
+        src.push_str(&format!(
+            "  source B = SpikeSourcePoisson[{}] {{ rate = {} Hz }}\n  connect B -> P0 : one_to_one() {{ port excitatory, weight {w}, delay {} }}\n",
+            sizes[0],
+            1000 + r.below(20_000),
+            r.pick(&["0.1 ms", "1 ms", "3 ms"]),
+        ));
+        if r.below(2) == 0 {
+            src.push_str("  record B.spikes\n");
+        }
+    }
+    src.push_str("}\n");
     src
 }
 
@@ -259,4 +299,57 @@ fn dense_steps_deliver_on_several_threads_with_the_same_result() {
     assert!(one.spikes.len() > 500, "{} spikes", one.spikes.len());
     assert_eq!(run(2), one);
     assert_eq!(run(3), one);
+}
+
+#[test]
+fn large_networks_step_populations_on_several_threads_with_the_same_result() {
+    // 20,000 neurons: populations take their input and advance as tasks of
+    // a thread pool. Unrecorded Poisson sources are drawn where they
+    // arrive, a recorded one is remembered; rows of many delays are read
+    // sorted by delay. Any thread count, and delivery at emission, must
+    // give the same spikes and traces.
+    let src = "network Large {
+  timestep 0.1 ms
+  seed 11
+  population A = IF_curr_exp[12000] { tau_refrac = 2 ms }
+  population B = IF_curr_exp[8000] { tau_refrac = 2 ms }
+  source SA = SpikeSourcePoisson[12000] { rate = 6000 Hz }
+  source SB = SpikeSourcePoisson[8000] { rate = 5000 Hz }
+  connect SA -> A : one_to_one() { port excitatory, weight 0.12 nA, delay 1 ms }
+  connect SB -> B : one_to_one() { port excitatory, weight 0.12 nA, delay 0.5 ms }
+  connect A -> A + B : fixed_probability(0.002) { port excitatory, weight normal(0.05 nA, 0.01 nA), delay uniform(0.1 ms, 3 ms) }
+  connect B -> A : fixed_probability(0.002) { port inhibitory, weight -0.2 nA, delay uniform(0.5 ms, 1.5 ms) }
+  record A.spikes, B.spikes, SB.spikes, A[0..3].v, B[0..3].v
+}
+";
+    let net = crate::support::compile_ok("large.snn", src, &[]);
+    let run = |threads: usize, delivery| {
+        let run = SimRun {
+            duration: 20.0,
+            warmup: 0.0,
+            engine: Engine::Jit,
+            precision: Precision::F64,
+            delivery,
+        };
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                simulate_with_progress(&net, &run, &mut |_, _| {})
+                    .unwrap_or_else(|d| panic!("{d:?}"))
+                    .1
+            })
+    };
+    let one = run(1, Delivery::Arrival);
+    let fired = |p| one.spikes.iter().filter(|s| s.population == p).count();
+    assert!(
+        fired(0) > 1000 && fired(1) > 500,
+        "{} and {} spikes",
+        fired(0),
+        fired(1)
+    );
+    assert_eq!(run(2, Delivery::Arrival), one);
+    assert_eq!(run(3, Delivery::Arrival), one);
+    assert_eq!(run(2, Delivery::Emission), one);
 }

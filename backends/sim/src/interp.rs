@@ -2,12 +2,16 @@
 //! expression evaluated from its tree. Simple enough to trust; the other
 //! engines are tested against it.
 
+use crate::delivery::arrival::{Arrivals, Run, Sending};
+use crate::delivery::ring::deliver;
+use crate::delivery::{Buffers, Route, PARALLEL_EVENTS};
 use crate::jit::{self, Compiled, Ctx, Spec};
 use crate::plastic::FixedTargets;
+use crate::sources::Poisson;
 use crate::synapse_model::Plasticity;
-use crate::{Engine, Input, Options, Output, SimError, Spike, Trace};
-use spikec_ir::fixed::{round_weight, Sign};
-use spikec_ir::philox::{self, PoissonTable, Uniforms};
+use crate::{Delivery, Engine, Input, Options, Output, SimError, Spike, Trace};
+use spikec_ir::fixed::Sign;
+use spikec_ir::philox;
 use spikec_ir::ring::{network_shifts, PopulationShifts};
 use spikec_ir::step::{spike_steps, Kernel, NeuronMut, Sparsity};
 use std::borrow::Cow;
@@ -15,7 +19,7 @@ use std::borrow::Cow;
 use bitvec::prelude::{bitvec, BitVec};
 
 use spikec_ir::eval::{per_neuron, per_neuron_in_program, Precision};
-use spikec_ir::expanded::{Delays, PerNeuron, SynapseTable, Weights};
+use spikec_ir::expanded::PerNeuron;
 use spikec_ir::model::{Generator, Model, ModelBody};
 use spikec_ir::network::{IndexSet, Recordable};
 use spikec_ir::program::{Integrator, Propagator, UpdateProgram};
@@ -49,6 +53,10 @@ struct Neurons<'a> {
     slots: usize,
     /// The compiled update, with the pointer tables it reads.
     jit: Option<Box<JitState>>,
+    /// Scratch for gathering input at arrival.
+    runs: Vec<Run>,
+    /// Scratch for the interpreter.
+    scratch: Scratch,
 }
 
 struct JitState {
@@ -60,16 +68,15 @@ struct JitState {
     rows: Vec<*const u8>,
 }
 
+// SAFETY: a population's compiled code, and the buffers its pointers
+// address, belong to that population alone; the code keeps no state of
+// its own between calls, so the population may advance on any thread, one
+// at a time.
+unsafe impl Send for JitState {}
+
 enum Kind<'a> {
     Neurons(Box<Neurons<'a>>),
-    Poisson {
-        /// One CDF table per distinct mean count per step.
-        tables: Vec<PoissonTable>,
-        /// Each neuron's table.
-        table: Vec<u32>,
-        start: Vec<f64>,
-        stop: Vec<f64>,
-    },
+    Poisson(Poisson),
     Array {
         steps: Vec<Vec<u64>>,
         cursor: Vec<usize>,
@@ -97,13 +104,112 @@ pub fn run_with_progress(
     let net = input.net.network();
     let ex = input.expanded;
     let h = net.timestep;
+    // Outgoing synapse rows of every neuron: (projection, row). Gap
+    // junctions carry no spikes; they couple states every step instead.
+    let mut outgoing: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ex.layout.total() as usize];
+    let gaps = gap_junctions(net, ex)?;
+    let total = ex.layout.total() as usize;
+    for (k, ((_, proj), t)) in net.projections.iter().zip(&ex.projections).enumerate() {
+        if proj.is_gap_junction() {
+            continue;
+        }
+        for (row, &g) in t.pre.iter().enumerate() {
+            outgoing[g as usize].push((k as u32, row as u32));
+        }
+    }
+    // In s16.15, weights are what the SpiNNaker backend writes: 16-bit
+    // magnitudes at the ring-buffer shift of their (population, port, sign).
+    let shifts = (opts.precision == Precision::S1615).then(|| network_shifts(net, ex));
+    // Where each projection's targets live: the population (a global id
+    // range) and the port index there. Most projections have one.
+    let routes: Vec<Vec<Route>> = net
+        .projections
+        .iter()
+        .map(|(_, proj)| {
+            let mut rs: Vec<Route> = Vec::new();
+            for part in &proj.post.parts {
+                let p = part.population.index();
+                let port = net.port_index(proj, part.population);
+                if let (Some(port), false) = (port, rs.iter().any(|r| r.pop == p)) {
+                    let shift = |sign| {
+                        shifts
+                            .as_ref()
+                            .map(|s: &Vec<PopulationShifts>| s[p].shift(port as u16, sign))
+                    };
+                    rs.push(Route {
+                        start: ex.layout.offsets[p],
+                        end: ex.layout.offsets[p + 1],
+                        pop: p,
+                        port,
+                        shifts: shift(Sign::Positive).zip(shift(Sign::Negative)),
+                    });
+                }
+            }
+            rs
+        })
+        .collect();
+    // In s16.15 plastic weights follow the integer rule, stored at the
+    // positive shift of each target population (`plastic.rs`).
+    let mut plastics: Vec<Option<Plasticity>> = net
+        .projections
+        .iter()
+        .zip(&ex.projections)
+        .zip(&routes)
+        .map(|(((_, p), t), rs)| {
+            let fixed: Option<FixedTargets> = shifts.as_ref().map(|_| {
+                rs.iter()
+                    .map(|r| (r.start, r.end, r.shifts.map_or(0, |s| s.0)))
+                    .collect()
+            });
+            Plasticity::of(p, t, total, h, fixed.as_ref(), net.semantics)
+        })
+        .collect();
+    // Plastic projections only: the step loop touches nothing when there
+    // are none.
+    let plastic_ids: Vec<usize> = (0..plastics.len())
+        .filter(|&k| plastics[k].is_some())
+        .collect();
+    let sending: Vec<Sending> = net
+        .projections
+        .iter()
+        .zip(&plastics)
+        .map(|((_, proj), pl)| {
+            if proj.is_gap_junction() {
+                Sending::None
+            } else if pl.is_some() {
+                Sending::Plastic
+            } else {
+                Sending::Static
+            }
+        })
+        .collect();
+    // Poisson sources whose spikes nobody records.
+    let quiet: Vec<bool> = net
+        .populations
+        .iter()
+        .map(|(id, pop)| {
+            matches!(
+                net.models[pop.model].body,
+                ModelBody::Source(Generator::Poisson { .. })
+            ) && !net.records.iter().any(|r| {
+                r.what == Recordable::Spikes && r.selection.parts.iter().any(|s| s.population == id)
+            })
+        })
+        .collect();
+    let mut arrivals = match opts.delivery {
+        Delivery::Arrival => Arrivals::plan(ex, &sending, &routes, &outgoing, &quiet, h),
+        Delivery::Emission => Arrivals::none(ex.populations.len(), h),
+    };
     // Ring-buffer depth per population: the longest delay into it, plus one.
+    // (One slot where the input is gathered at arrival.)
     let mut slots = vec![1usize; net.populations.len()];
     for ((_, proj), t) in net.projections.iter().zip(&ex.projections) {
         let d = t.delays.max() as usize + 1;
         for part in &proj.post.parts {
             let p = part.population.index();
-            slots[p] = slots[p].max(d);
+            if !arrivals.gathers(p) {
+                slots[p] = slots[p].max(d);
+            }
         }
     }
     let mut pops = Vec::with_capacity(net.populations.len());
@@ -197,31 +303,20 @@ pub fn run_with_progress(
                     input: vec![0.0; ports * slots[p] * n],
                     slots: slots[p],
                     jit: None,
+                    runs: Vec::new(),
+                    scratch: Scratch::default(),
                     sparsity,
                 }))
             }
             ModelBody::Source(Generator::Poisson { rate, start, stop }) => {
-                let mut tables: Vec<PoissonTable> = Vec::new();
-                let mut lambdas: Vec<u64> = Vec::new();
-                let table = (0..n)
-                    .map(|i| {
-                        let lambda = per(*rate, i) * h;
-                        match lambdas.iter().position(|b| *b == lambda.to_bits()) {
-                            Some(k) => k as u32,
-                            None => {
-                                lambdas.push(lambda.to_bits());
-                                tables.push(PoissonTable::new(lambda));
-                                (tables.len() - 1) as u32
-                            }
-                        }
-                    })
-                    .collect();
-                Kind::Poisson {
-                    tables,
-                    table,
-                    start: (0..n).map(|i| per(*start, i)).collect(),
-                    stop: (0..n).map(|i| per(*stop, i)).collect(),
-                }
+                let lambdas: Vec<f64> = (0..n).map(|i| per(*rate, i) * h).collect();
+                Kind::Poisson(Poisson::new(
+                    philox::source_key(net.seed, p),
+                    &lambdas,
+                    (0..n).map(|i| per(*start, i)).collect(),
+                    (0..n).map(|i| per(*stop, i)).collect(),
+                    h,
+                ))
             }
             ModelBody::Source(Generator::Array { .. }) => {
                 let trains = values.spike_times.clone().unwrap_or_default();
@@ -232,6 +327,9 @@ pub fn run_with_progress(
             }
         };
         let mut kind = kind;
+        if let (Kind::Poisson(source), true) = (&kind, arrivals.draws(p)) {
+            arrivals.draw(p, source.clone());
+        }
         if let (Engine::Jit, Kind::Neurons(ns)) = (opts.engine, &mut kind) {
             let compiled = ns.compile(h).map_err(|message| SimError::Jit {
                 population: pop.name.clone(),
@@ -276,85 +374,21 @@ pub fn run_with_progress(
             }
         }
     }
-    // Outgoing synapse rows of every neuron: (projection, row). Gap
-    // junctions carry no spikes; they couple states every step instead.
-    let mut outgoing: Vec<Vec<(u32, u32)>> = vec![Vec::new(); ex.layout.total() as usize];
-    let gaps = gap_junctions(net, ex)?;
-    let total = ex.layout.total() as usize;
-    for (k, ((_, proj), t)) in net.projections.iter().zip(&ex.projections).enumerate() {
-        if proj.is_gap_junction() {
-            continue;
-        }
-        for (row, &g) in t.pre.iter().enumerate() {
-            outgoing[g as usize].push((k as u32, row as u32));
-        }
-    }
-    // In s16.15, weights are what the SpiNNaker backend writes: 16-bit
-    // magnitudes at the ring-buffer shift of their (population, port, sign).
-    let shifts = (opts.precision == Precision::S1615).then(|| network_shifts(net, ex));
-    // Where each projection's targets live: the population (a global id
-    // range) and the port index there. Most projections have one.
-    let routes: Vec<Vec<Route>> = net
-        .projections
-        .iter()
-        .map(|(_, proj)| {
-            let mut rs: Vec<Route> = Vec::new();
-            for part in &proj.post.parts {
-                let p = part.population.index();
-                let port = net.port_index(proj, part.population);
-                if let (Some(port), false) = (port, rs.iter().any(|r| r.pop == p)) {
-                    let shift = |sign| {
-                        shifts
-                            .as_ref()
-                            .map(|s: &Vec<PopulationShifts>| s[p].shift(port as u16, sign))
-                    };
-                    rs.push(Route {
-                        start: ex.layout.offsets[p],
-                        end: ex.layout.offsets[p + 1],
-                        pop: p,
-                        port,
-                        shifts: shift(Sign::Positive).zip(shift(Sign::Negative)),
-                    });
-                }
-            }
-            rs
-        })
-        .collect();
-    // In s16.15 plastic weights follow the integer rule, stored at the
-    // positive shift of each target population (`plastic.rs`).
-    let mut plastics: Vec<Option<Plasticity>> = net
-        .projections
-        .iter()
-        .zip(&ex.projections)
-        .zip(&routes)
-        .map(|(((_, p), t), rs)| {
-            let fixed: Option<FixedTargets> = shifts.as_ref().map(|_| {
-                rs.iter()
-                    .map(|r| (r.start, r.end, r.shifts.map_or(0, |s| s.0)))
-                    .collect()
-            });
-            Plasticity::of(p, t, total, h, fixed.as_ref(), net.semantics)
-        })
-        .collect();
-    // Plastic projections only: the step loop touches nothing when there
-    // are none.
-    let plastic_ids: Vec<usize> = (0..plastics.len())
-        .filter(|&k| plastics[k].is_some())
-        .collect();
-    let seed = net.seed;
     let mut spikes_out = Vec::new();
     let mut fired: Vec<(u32, u32, u32)> = Vec::new();
-    let mut scratch = Scratch::default();
     // Per target population: the rows a step delivers to it.
     let mut buckets: Vec<Vec<(u32, u32, u32, u32)>> = vec![Vec::new(); pops.len()];
+    // Per population: who fired in a step, with their counts.
+    let mut sent: Vec<Vec<(u32, u32)>> = vec![Vec::new(); pops.len()];
+    // Populations take their input and advance on several threads when
+    // there are enough neurons for it to pay; each touches only its own
+    // state and buffers, so the results do not depend on it.
+    let threads = rayon::current_num_threads() > 1 && total >= PARALLEL_NEURONS;
     for step in 0..opts.steps {
         if step % 1000 == 0 {
             progress(step);
         }
-        fired.clear();
-        let t0 = step as f64 * h;
         let t1 = (step + 1) as f64 * h;
-        couple(&gaps, &mut pops, step, h);
         if step % 1024 == 1023 {
             for &k in &plastic_ids {
                 if let Some(pl) = plastics[k].as_mut() {
@@ -362,62 +396,42 @@ pub fn run_with_progress(
                 }
             }
         }
-        for (p, pop) in pops.iter_mut().enumerate() {
-            match &mut pop.kind {
-                Kind::Neurons(ns) => {
-                    let slot = (step % ns.slots as u64) as usize;
-                    if ns.jit.is_some() {
-                        // The compiled code lists who fired and clears
-                        // this step's slot of the ring buffers itself.
-                        let spikes = ns.step_jit(slot, step, t0);
-                        fired.extend(spikes.iter().map(|&i| (p as u32, i, 1)));
-                    } else {
-                        for i in 0..ns.n {
-                            if ns.update(i, slot, h, t0, &mut scratch) {
-                                fired.push((p as u32, i as u32, 1));
-                            }
-                        }
-                        for port in 0..ns.prog.jumps.len() {
-                            let base = (port * ns.slots + slot) * ns.n;
-                            ns.input[base..base + ns.n].fill(0.0);
-                        }
-                    }
-                }
-                Kind::Poisson {
-                    tables,
-                    table,
-                    start,
-                    stop,
-                } => {
-                    let key = philox::source_key(seed, p);
-                    for quad_index in 0..table.len().div_ceil(4) {
-                        let us = philox::quad(key, quad_index as u32, step);
-                        for (lane, &u) in us.iter().enumerate() {
-                            let i = 4 * quad_index + lane;
-                            if i >= table.len() || !(start[i] < t1 && t1 <= stop[i]) {
-                                continue;
-                            }
-                            let k = tables[table[i] as usize]
-                                .sample(u, || Uniforms::apart(key, i as u32, step));
-                            if k > 0 {
-                                fired.push((p as u32, i as u32, k));
-                            }
-                        }
-                    }
-                }
-                Kind::Array { steps, cursor } => {
-                    for i in 0..steps.len() {
-                        let mut k = 0;
-                        while cursor[i] < steps[i].len() && steps[i][cursor[i]] <= step {
-                            k += u32::from(steps[i][cursor[i]] == step);
-                            cursor[i] += 1;
-                        }
-                        if k > 0 {
-                            fired.push((p as u32, i as u32, k));
-                        }
-                    }
-                }
+        let sh = Shared {
+            arrivals: &arrivals,
+            ex,
+            routes: &routes,
+            step,
+            h,
+        };
+        if !gaps.is_empty() {
+            // The gap junctions' charge comes after what arrives (the order
+            // in which delivery at emission fills a slot) and reads every
+            // population's state before any advances.
+            for (p, pop) in pops.iter_mut().enumerate() {
+                pop.arrive(p, &sh);
             }
+            couple(&gaps, &mut pops, step, h);
+            for ((p, pop), out) in pops.iter_mut().enumerate().zip(&mut sent) {
+                pop.advance(p, &sh, out);
+            }
+        } else if threads {
+            use rayon::prelude::*;
+            pops.par_iter_mut()
+                .zip(sent.par_iter_mut())
+                .enumerate()
+                .for_each(|(p, (pop, out))| {
+                    pop.arrive(p, &sh);
+                    pop.advance(p, &sh, out);
+                });
+        } else {
+            for ((p, pop), out) in pops.iter_mut().enumerate().zip(&mut sent) {
+                pop.arrive(p, &sh);
+                pop.advance(p, &sh, out);
+            }
+        }
+        fired.clear();
+        for (p, out) in sent.iter().enumerate() {
+            fired.extend(out.iter().map(|&(i, k)| (p as u32, i, k)));
         }
         let recording = step >= opts.record_from;
         for t in traces.iter_mut().filter(|_| recording) {
@@ -457,15 +471,18 @@ pub fn run_with_progress(
             let g = ex.layout.global(p as usize, i);
             for &(k, row) in &outgoing[g as usize] {
                 let t = &ex.projections[k as usize];
-                events += t.row(row as usize).len();
                 if let Some(pl) = plastics[k as usize].as_mut() {
                     pl.pre_spike(t, row as usize, t1, h);
                 }
                 for (r, route) in routes[k as usize].iter().enumerate() {
-                    buckets[route.pop].push((k, row, mult, r as u32));
+                    if !arrivals.gathers(route.pop) {
+                        events += t.row(row as usize).len();
+                        buckets[route.pop].push((k, row, mult, r as u32));
+                    }
                 }
             }
         }
+        arrivals.remember(step, &fired);
         // Each population's buffers take their rows in that order,
         // whichever thread serves them, so the sums and the results do not
         // depend on the thread count; threads pay only when a step has
@@ -479,12 +496,7 @@ pub fn run_with_progress(
             }
         };
         let mut buffers = pops.iter_mut().map(|pop| match &mut pop.kind {
-            Kind::Neurons(ns) => Some(Buffers {
-                input: &mut ns.input,
-                n: ns.n,
-                slots: ns.slots,
-                q: ns.q,
-            }),
+            Kind::Neurons(ns) => Some(ns.buffers()),
             _ => None,
         });
         if events >= PARALLEL_EVENTS && rayon::current_num_threads() > 1 {
@@ -524,6 +536,78 @@ pub fn run_with_progress(
         steps: opts.steps,
         record_from: opts.record_from,
     })
+}
+
+/// Neurons from which populations advance on several threads.
+const PARALLEL_NEURONS: usize = 20_000;
+
+/// What every population reads in a step.
+struct Shared<'a> {
+    arrivals: &'a Arrivals,
+    ex: &'a spikec_ir::expanded::Expanded,
+    routes: &'a [Vec<Route>],
+    step: u64,
+    h: f64,
+}
+
+impl Pop<'_> {
+    /// Gathers what arrives in this step, if the population takes its
+    /// input at arrival.
+    fn arrive(&mut self, p: usize, sh: &Shared<'_>) {
+        if let (Kind::Neurons(ns), true) = (&mut self.kind, sh.arrivals.gathers(p)) {
+            let mut runs = std::mem::take(&mut ns.runs);
+            sh.arrivals
+                .gather(p, sh.step, sh.ex, sh.routes, &mut ns.buffers(), &mut runs);
+            ns.runs = runs;
+        }
+    }
+
+    /// Advances the population over the step and lists who fired, with
+    /// their counts, in `out`.
+    fn advance(&mut self, p: usize, sh: &Shared<'_>, out: &mut Vec<(u32, u32)>) {
+        out.clear();
+        let (step, h) = (sh.step, sh.h);
+        let t0 = step as f64 * h;
+        match &mut self.kind {
+            Kind::Neurons(ns) => {
+                let slot = (step % ns.slots as u64) as usize;
+                if ns.jit.is_some() {
+                    // The compiled code lists who fired and clears this
+                    // step's slot of the ring buffers itself.
+                    let spikes = ns.step_jit(slot, step, t0);
+                    out.extend(spikes.iter().map(|&i| (i, 1)));
+                } else {
+                    let mut scratch = std::mem::take(&mut ns.scratch);
+                    for i in 0..ns.n {
+                        if ns.update(i, slot, h, t0, &mut scratch) {
+                            out.push((i as u32, 1));
+                        }
+                    }
+                    ns.scratch = scratch;
+                    for port in 0..ns.prog.jumps.len() {
+                        let base = (port * ns.slots + slot) * ns.n;
+                        ns.input[base..base + ns.n].fill(0.0);
+                    }
+                }
+            }
+            Kind::Poisson(source) if !sh.arrivals.draws(p) => {
+                source.counts(step, h, |i, k| out.push((i, k)));
+            }
+            Kind::Poisson(_) => {}
+            Kind::Array { steps, cursor } => {
+                for i in 0..steps.len() {
+                    let mut k = 0;
+                    while cursor[i] < steps[i].len() && steps[i][cursor[i]] <= step {
+                        k += u32::from(steps[i][cursor[i]] == step);
+                        cursor[i] += 1;
+                    }
+                    if k > 0 {
+                        out.push((i as u32, k));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// One end of a gap junction: a neuron, the state its gap port jumps, and
@@ -609,91 +693,6 @@ fn couple(gaps: &[Gap], pops: &mut [Pop<'_>], step: u64, h: f64) {
     }
 }
 
-/// Adds one spike's row of synapses into the target population's ring
-/// buffers: the slot of a delay is `(step + d) mod slots`, found without a
-/// division (delays are below the ring depth), and computed once per row
-/// when the projection has one delay.
-/// Synaptic events in a step from which delivery is shared among threads
-/// (below, the threads' start-up costs more than they save).
-const PARALLEL_EVENTS: usize = 5_000;
-
-/// A population's ring buffers and what addressing them needs: what
-/// delivery writes, apart from the rest of the population, so that
-/// populations can take their spikes on different threads.
-struct Buffers<'a> {
-    input: &'a mut Vec<f64>,
-    n: usize,
-    slots: usize,
-    q: Precision,
-}
-
-fn deliver(
-    target: &mut Buffers<'_>,
-    route: &Route,
-    t: &SynapseTable,
-    plastic: Option<&[f64]>,
-    row: usize,
-    step: u64,
-    mult: u32,
-) {
-    let slots = target.slots;
-    let now = (step % slots as u64) as usize;
-    let plane = |d: usize| {
-        let s = now + d;
-        (route.port * slots + if s >= slots { s - slots } else { s }) * target.n
-    };
-    let q = target.q;
-    let m = mult as f64;
-    let range = t.row(row);
-    match (&t.delays, &t.weights, q) {
-        (Delays::Const(d), Weights::Const(w), Precision::F64) if plastic.is_none() => {
-            let base = plane(*d as usize);
-            let add = w * m;
-            for &g in &t.targets[range] {
-                if (route.start..route.end).contains(&g) {
-                    target.input[base + (g - route.start) as usize] += add;
-                }
-            }
-        }
-        _ => {
-            for syn in range {
-                let g = t.targets[syn];
-                if !(route.start..route.end).contains(&g) {
-                    continue;
-                }
-                let cell = &mut target.input
-                    [plane(t.delays.get(syn) as usize) + (g - route.start) as usize];
-                let w = plastic.map_or_else(|| t.weights.get(syn), |p| p[syn]);
-                let w = match route.shifts {
-                    Some((pos, neg)) => round_weight(
-                        w,
-                        if Sign::of(w) == Sign::Negative {
-                            neg
-                        } else {
-                            pos
-                        },
-                    ),
-                    None => q.round(w),
-                };
-                *cell = q.round(*cell + q.round(w * m));
-            }
-        }
-    }
-}
-
-/// Where a projection delivers into one target population.
-struct Route {
-    /// Global ids `start..end` are this population's.
-    start: u32,
-    end: u32,
-    /// The population.
-    pop: usize,
-    /// The port index in its model.
-    port: usize,
-    /// In s16.15: the ring-buffer shifts of positive and negative weights.
-    shifts: Option<(u8, u8)>,
-}
-
 /// Buffers reused across neurons.
 #[derive(Default)]
 struct Scratch {
@@ -703,6 +702,16 @@ struct Scratch {
 }
 
 impl Neurons<'_> {
+    /// The ring buffers, for delivery.
+    fn buffers(&mut self) -> Buffers<'_> {
+        Buffers {
+            input: &mut self.input,
+            n: self.n,
+            slots: self.slots,
+            q: self.q,
+        }
+    }
+
     /// Compiles this population's update.
     fn compile(&self, h: f64) -> Result<JitState, String> {
         let same = |v: &[f64]| {

@@ -14,6 +14,10 @@
 //!    `s` (time `(s + 1) h`) with a delay of `d` steps, it is added in step
 //!    `s + d`, at time `(s + 1 + d) h`.
 //!
+//! Delivery can also gather a step's input in the step it arrives, from the
+//! remembered spikes and rows sorted by delay, which gives the same sums
+//! with far fewer cache misses (`delivery/`).
+//!
 //! Gap junctions pass their charge of a step, from the states at its
 //! start, into their ports before step 1 (`interp.rs`, `couple`); plastic
 //! projections change their weights by pair STDP as spikes are sent
@@ -29,8 +33,10 @@
 //! the interpreter bit for bit. Everything else (sources, ring buffers,
 //! delivery, recording) is shared.
 
+mod delivery;
 mod interp;
 mod plastic;
+mod sources;
 mod synapse_model;
 
 pub use interp::{run, run_with_progress};
@@ -63,6 +69,18 @@ pub enum Engine {
     Jit,
 }
 
+/// When synaptic input is added (`delivery/mod.rs`). Both give the same
+/// sums, bit for bit; arrival is faster on large networks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Delivery {
+    /// Into per-delay ring buffers as each spike is sent (NEST's way).
+    Emission,
+    /// Gathered in the step it arrives, for every population no plastic
+    /// projection reaches; the others at emission.
+    #[default]
+    Arrival,
+}
+
 /// How to simulate.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
@@ -74,6 +92,8 @@ pub struct Options {
     pub precision: spikec_ir::eval::Precision,
     /// Steps before this one are simulated but not recorded (warm-up).
     pub record_from: u64,
+    /// When synaptic input is added.
+    pub delivery: Delivery,
 }
 
 /// A spike: population index, neuron index in it, and the step whose end
