@@ -485,49 +485,50 @@ pub fn run(
                     return EXIT_USAGE;
                 }
             };
-            let (c, (_, run), secs) = match run_stage(&mut out, &file, &set, threads, |net| {
-                let start = std::time::Instant::now();
-                let mut bar: Option<indicatif::ProgressBar> = None;
-                // A bar only on a terminal, and only once the run has taken
-                // more than a second.
-                let mut progress = |done: u64, total: u64| {
-                    if !is_tty || start.elapsed().as_secs_f64() < 1.0 {
-                        return;
+            let (c, (_, run, timings), secs) =
+                match run_stage(&mut out, &file, &set, threads, |net| {
+                    let start = std::time::Instant::now();
+                    let mut bar: Option<indicatif::ProgressBar> = None;
+                    // A bar only on a terminal, and only once the run has taken
+                    // more than a second.
+                    let mut progress = |done: u64, total: u64| {
+                        if !is_tty || start.elapsed().as_secs_f64() < 1.0 {
+                            return;
+                        }
+                        let b = bar.get_or_insert_with(|| {
+                            let b = indicatif::ProgressBar::with_draw_target(
+                                Some(total),
+                                indicatif::ProgressDrawTarget::stderr(),
+                            );
+                            b.set_style(
+                                indicatif::ProgressStyle::with_template(
+                                    "{bar:40} {percent:>3}% {eta} left",
+                                )
+                                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                            );
+                            b
+                        });
+                        b.set_position(done);
+                    };
+                    let r = simulate_with_progress(
+                        net,
+                        &SimRun {
+                            duration,
+                            warmup,
+                            engine,
+                            precision,
+                            delivery,
+                        },
+                        &mut progress,
+                    );
+                    if let Some(b) = bar {
+                        b.finish_and_clear();
                     }
-                    let b = bar.get_or_insert_with(|| {
-                        let b = indicatif::ProgressBar::with_draw_target(
-                            Some(total),
-                            indicatif::ProgressDrawTarget::stderr(),
-                        );
-                        b.set_style(
-                            indicatif::ProgressStyle::with_template(
-                                "{bar:40} {percent:>3}% {eta} left",
-                            )
-                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-                        );
-                        b
-                    });
-                    b.set_position(done);
+                    r
+                }) {
+                    Ok(r) => r,
+                    Err(code) => return code,
                 };
-                let r = simulate_with_progress(
-                    net,
-                    &SimRun {
-                        duration,
-                        warmup,
-                        engine,
-                        precision,
-                        delivery,
-                    },
-                    &mut progress,
-                );
-                if let Some(b) = bar {
-                    b.finish_and_clear();
-                }
-                r
-            }) {
-                Ok(r) => r,
-                Err(code) => return code,
-            };
             let net = c.network.as_ref().expect("run_stage ran on a network");
             if let Some(dir) = &dir {
                 if let Err(e) = crate::sim_out::write_outputs(dir, net, &run) {
@@ -547,7 +548,7 @@ pub fn run(
             }
             let _ = out
                 .stdout
-                .write_all(crate::sim_out::summary(net, &run, secs).as_bytes());
+                .write_all(crate::sim_out::summary(net, &run, secs, &timings).as_bytes());
             EXIT_OK
         }
         Command::Build {

@@ -128,7 +128,7 @@ pub fn simulate(
         precision,
         delivery: spikec_sim::Delivery::default(),
     };
-    simulate_with_progress(net, &run, &mut |_, _| {})
+    simulate_with_progress(net, &run, &mut |_, _| {}).map(|(e, o, _)| (e, o))
 }
 
 /// Update programs (by model; `None` for sources) and exact propagators
@@ -176,15 +176,31 @@ pub struct SimRun {
     pub delivery: spikec_sim::Delivery,
 }
 
+/// Where a simulation's time went (wall clock).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SimTimings {
+    /// Validation and connectivity expansion.
+    pub expansion: std::time::Duration,
+    /// Everything before the first step: update programs, compiled code,
+    /// the simulator's own tables.
+    pub setup: std::time::Duration,
+    /// The steps.
+    pub steps: std::time::Duration,
+}
+
 /// Simulates `run.warmup` + `run.duration` ms, recording after the
 /// warm-up, reporting (steps done, steps in all) as it goes.
 pub fn simulate_with_progress(
     net: &Network,
     run: &SimRun,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<(Expanded, spikec_sim::Output), Vec<Diagnostic>> {
+) -> Result<(Expanded, spikec_sim::Output, SimTimings), Vec<Diagnostic>> {
+    let start = std::time::Instant::now();
     let valid = valid(net)?;
     let expanded = expand_valid(&valid)?;
+    let expanded_at = std::time::Instant::now();
+    // The simulator reports step 0 as it starts the first step.
+    let mut first_step: Option<std::time::Instant> = None;
     let (programs, propagators) = programs(net, &expanded);
     let record_from = (run.warmup / net.timestep).round().max(0.0) as u64;
     let steps = record_from + (run.duration / net.timestep).round().max(0.0) as u64;
@@ -206,7 +222,10 @@ pub fn simulate_with_progress(
             record_from,
             delivery: run.delivery,
         },
-        &mut |done| progress(done, steps),
+        &mut |done| {
+            first_step.get_or_insert_with(std::time::Instant::now);
+            progress(done, steps)
+        },
     )
     .map_err(|e| {
         vec![
@@ -215,7 +234,14 @@ pub fn simulate_with_progress(
             ),
         ]
     })?;
-    Ok((expanded, out))
+    let end = std::time::Instant::now();
+    let first_step = first_step.unwrap_or(end);
+    let timings = SimTimings {
+        expansion: expanded_at - start,
+        setup: first_step - expanded_at,
+        steps: end - first_step,
+    };
+    Ok((expanded, out, timings))
 }
 
 fn sel_span(net: &Network, s: SelectionRef, part: usize) -> Span {

@@ -178,7 +178,12 @@ pub fn write_outputs(dir: &Path, net: &Network, run: &Output) -> std::io::Result
 
 /// Per-population rate and CV of inter-spike intervals of the recorded
 /// neurons, and the wall-clock time.
-pub fn summary(net: &Network, run: &Output, secs: f64) -> String {
+pub fn summary(
+    net: &Network,
+    run: &Output,
+    secs: f64,
+    timings: &crate::driver::SimTimings,
+) -> String {
     let h = net.timestep;
     let seconds = run.steps.saturating_sub(run.record_from) as f64 * h / 1000.0;
     let mut recorded: Vec<std::collections::BTreeSet<u32>> =
@@ -256,10 +261,13 @@ pub fn summary(net: &Network, run: &Output, secs: f64) -> String {
     };
     let _ = writeln!(
         out,
-        "simulated {} ms ({} steps of {} ms{warm}) in {secs:.3} s",
+        "simulated {} ms ({} steps of {} ms{warm}) in {secs:.3} s: expansion {:.3} s, set-up {:.3} s, steps {:.3} s",
         format_number(run.steps as f64 * h),
         run.steps,
-        format_number(h)
+        format_number(h),
+        timings.expansion.as_secs_f64(),
+        timings.setup.as_secs_f64(),
+        timings.steps.as_secs_f64()
     );
     out
 }

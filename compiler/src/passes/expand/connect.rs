@@ -12,6 +12,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution as _, Hypergeometric};
 use rayon::prelude::*;
 
+use super::counted;
 use super::sample::sample;
 use super::streams::{stream, Purpose};
 use super::ExpandError;
@@ -44,7 +45,7 @@ pub fn selection_ids(layout: &Layout, sel: &Selection) -> Vec<u32> {
 
 /// One synapse before storage: target index in the post selection, weight,
 /// delay in steps.
-type Syn = (u32, f64, u32);
+pub(super) type Syn = (u32, f64, u32);
 
 /// How a projection's weights or delays are produced for one synapse.
 struct ValueGen<'a> {
@@ -67,12 +68,12 @@ impl ValueGen<'_> {
     }
 }
 
-struct Cx<'a> {
+pub(super) struct Cx<'a> {
     net: &'a Network,
-    id: ProjectionId,
-    proj: &'a Projection,
-    pre: Vec<u32>,
-    post: Vec<u32>,
+    pub(super) id: ProjectionId,
+    pub(super) proj: &'a Projection,
+    pub(super) pre: Vec<u32>,
+    pub(super) post: Vec<u32>,
     /// Where each global id sits in `pre` / `post`, for excluding autapses
     /// (empty when the connector allows them).
     pre_index: HashMap<u32, u32>,
@@ -83,7 +84,7 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    fn rng(&self, purpose: Purpose, index: usize) -> ChaCha8Rng {
+    pub(super) fn rng(&self, purpose: Purpose, index: usize) -> ChaCha8Rng {
         stream(
             self.net.seed,
             purpose,
@@ -93,14 +94,14 @@ impl Cx<'_> {
         )
     }
 
-    fn steps(&self, delay_ms: f64) -> u32 {
+    pub(super) fn steps(&self, delay_ms: f64) -> u32 {
         // Delays shorter than a step become one step (warned about at
         // compile time); NEST rounds to the nearest step.
         ((delay_ms / self.dt).round().max(1.0)).min(u32::MAX as f64) as u32
     }
 
     /// A synapse to post index `j`, drawing weight and delay from `rng`.
-    fn syn(
+    pub(super) fn syn(
         &self,
         j: u32,
         listed: Option<&ListedConnection>,
@@ -118,11 +119,30 @@ impl Cx<'_> {
 
     /// Post indices `0..n_post`, skipping the one that is this row's own
     /// neuron when autapses are off.
-    fn excluded(&self, row: usize, autapses: bool) -> Option<u32> {
+    pub(super) fn excluded(&self, row: usize, autapses: bool) -> Option<u32> {
         if autapses {
             return None;
         }
         self.post_index.get(&self.pre[row]).copied()
+    }
+}
+
+impl Cx<'_> {
+    /// How the table stores weights (empty, with room for `total`) and
+    /// delays (`Some` steps when one delay serves all): exactly what lists
+    /// and files give, single precision for draws.
+    pub(super) fn storage(&self, total: usize) -> (Weights, Option<u32>) {
+        let listed = |f: fn(&ListedConnection) -> bool| matches!(&self.proj.connector, Connector::FromList { connections, .. } if connections.iter().any(f));
+        let weights = match (&self.proj.weight, listed(|c| c.weight.is_some())) {
+            (ValueSpec::Const(w), false) => Weights::Const(*w),
+            (ValueSpec::Random(_), false) => Weights::F32(Vec::with_capacity(total)),
+            _ => Weights::F64(Vec::with_capacity(total)),
+        };
+        let delay = match (&self.proj.delay, listed(|c| c.delay.is_some())) {
+            (ValueSpec::Const(d), false) => Some(self.steps(*d)),
+            _ => None,
+        };
+        (weights, delay)
     }
 }
 
@@ -135,13 +155,8 @@ fn positions(ids: &[u32]) -> HashMap<u32, u32> {
     m
 }
 
-/// Expands projection `id`.
-pub fn table(
-    net: &Network,
-    layout: &Layout,
-    pops: &[PopulationValues],
-    id: ProjectionId,
-) -> Result<SynapseTable, ExpandError> {
+/// The context of projection `id`'s expansion.
+fn context<'a>(net: &'a Network, layout: &Layout, id: ProjectionId) -> Cx<'a> {
     let proj = &net.projections[id];
     let pre = selection_ids(layout, &proj.pre);
     let post = selection_ids(layout, &proj.post);
@@ -174,7 +189,7 @@ pub fn table(
     } else {
         Default::default()
     };
-    let cx = Cx {
+    Cx {
         net,
         id,
         proj,
@@ -185,32 +200,33 @@ pub fn table(
         weight: ValueGen { spec: &proj.weight },
         delay: ValueGen { spec: &proj.delay },
         dt: net.timestep,
-    };
+    }
+}
+
+/// Expands projection `id`.
+pub fn table(
+    net: &Network,
+    layout: &Layout,
+    pops: &[PopulationValues],
+    id: ProjectionId,
+) -> Result<SynapseTable, ExpandError> {
+    let proj = &net.projections[id];
+    let cx = context(net, layout, id);
+    if let Some((counts, row)) = counted_rows(&cx) {
+        return counted::table(&cx, &counts, &*row);
+    }
     let rows: Vec<Vec<Syn>> = match &proj.connector {
         Connector::FixedNumberPre {
             n,
             autapses,
             multapses,
         } => by_columns(&cx, *n, *autapses, *multapses),
-        Connector::FixedTotalNumber {
-            n,
-            autapses,
-            multapses,
-        } => {
-            let counts = split_total(&cx, *n, *autapses, *multapses);
-            by_rows(&cx, |cx, i, rng| {
-                choose(cx, i, counts[i], *autapses, *multapses, rng)
-            })
-        }
         Connector::FromList { connections, .. } => from_list(&cx, connections),
-        Connector::OneToOne => by_rows(&cx, |cx, i, rng| vec![cx.syn(i as u32, None, None, rng)]),
-        Connector::AllToAll { autapses } => by_rows(&cx, |cx, i, rng| {
-            let skip = cx.excluded(i, *autapses);
-            (0..cx.post.len() as u32)
-                .filter(|j| Some(*j) != skip)
-                .map(|j| cx.syn(j, None, None, rng))
-                .collect()
-        }),
+        // Drawn in place above.
+        Connector::FixedTotalNumber { .. }
+        | Connector::FixedNumberPost { .. }
+        | Connector::OneToOne
+        | Connector::AllToAll { .. } => Vec::new(),
         Connector::FixedProbability { p, autapses } => by_rows(&cx, |cx, i, rng| {
             let skip = cx.excluded(i, *autapses);
             bernoulli_row(cx.post.len(), *p, rng)
@@ -218,13 +234,6 @@ pub fn table(
                 .filter(|j| Some(*j) != skip)
                 .map(|j| cx.syn(j, None, None, rng))
                 .collect()
-        }),
-        Connector::FixedNumberPost {
-            n,
-            autapses,
-            multapses,
-        } => by_rows(&cx, |cx, i, rng| {
-            choose(cx, i, *n, *autapses, *multapses, rng)
         }),
         Connector::DistanceDependent {
             probability,
@@ -258,6 +267,57 @@ pub fn table(
         }
     };
     store(&cx, rows)
+}
+
+/// For connectors whose row lengths are known before the rows are drawn:
+/// the lengths, and how to draw a row. The table is then written in place
+/// (`counted.rs`); the other connectors gather their rows first.
+fn counted_rows<'a>(cx: &Cx<'a>) -> Option<(Vec<u64>, Box<counted::DrawRow<'a>>)> {
+    let rows = 0..cx.pre.len();
+    match cx.proj.connector {
+        Connector::FixedTotalNumber {
+            n,
+            autapses,
+            multapses,
+        } => {
+            let counts = split_total(cx, n, autapses, multapses);
+            let each = counts.clone();
+            Some((
+                counts,
+                Box::new(move |cx, i, rng, out| {
+                    choose(cx, i, each[i], autapses, multapses, rng, out)
+                }),
+            ))
+        }
+        Connector::FixedNumberPost {
+            n,
+            autapses,
+            multapses,
+        } => Some((
+            rows.map(|i| picks(cx, i, n, autapses, multapses)).collect(),
+            Box::new(move |cx, i, rng, out| choose(cx, i, n, autapses, multapses, rng, out)),
+        )),
+        Connector::OneToOne => Some((
+            vec![1; cx.pre.len()],
+            Box::new(|cx, i, rng, out| out.push(cx.syn(i as u32, None, None, rng))),
+        )),
+        Connector::AllToAll { autapses } => Some((
+            rows.map(|i| (cx.post.len() - usize::from(cx.excluded(i, autapses).is_some())) as u64)
+                .collect(),
+            Box::new(move |cx, i, rng, out| {
+                let skip = cx.excluded(i, autapses);
+                out.extend(
+                    (0..cx.post.len() as u32)
+                        .filter(|j| Some(*j) != skip)
+                        .map(|j| cx.syn(j, None, None, rng)),
+                )
+            }),
+        )),
+        Connector::FixedProbability { .. }
+        | Connector::FixedNumberPre { .. }
+        | Connector::FromList { .. }
+        | Connector::DistanceDependent { .. } => None,
+    }
 }
 
 struct DistanceLeaf(f64);
@@ -316,8 +376,20 @@ fn bernoulli_row(n: usize, p: f64, rng: &mut ChaCha8Rng) -> Vec<u32> {
     }
 }
 
-/// `k` targets for row `i`: with replacement, or distinct (Floyd's
-/// algorithm), never the row's own neuron when autapses are off.
+/// How many targets [`choose`] gives row `i` when asked for `k`: all `k`
+/// with replacement, at most the available ones without, none when no
+/// target is available.
+fn picks(cx: &Cx<'_>, i: usize, k: u64, autapses: bool, multapses: bool) -> u64 {
+    let n = cx.post.len() as u64 - u64::from(cx.excluded(i, autapses).is_some());
+    match (n, multapses) {
+        (0, _) => 0,
+        (_, true) => k,
+        (n, false) => k.min(n),
+    }
+}
+
+/// [`picks`] targets for row `i` into `out`: with replacement, or distinct
+/// (Floyd's algorithm), never the row's own neuron when autapses are off.
 fn choose(
     cx: &Cx<'_>,
     i: usize,
@@ -325,7 +397,8 @@ fn choose(
     autapses: bool,
     multapses: bool,
     rng: &mut ChaCha8Rng,
-) -> Vec<Syn> {
+    out: &mut Vec<Syn>,
+) {
     let skip = cx.excluded(i, autapses);
     let n = cx.post.len() as u64 - u64::from(skip.is_some());
     // Map 0..n onto post indices, jumping over the excluded one.
@@ -343,10 +416,7 @@ fn choose(
     } else {
         floyd(n, k.min(n), rng).into_iter().map(map).collect()
     };
-    picks
-        .into_iter()
-        .map(|j| cx.syn(j, None, None, rng))
-        .collect()
+    out.extend(picks.into_iter().map(|j| cx.syn(j, None, None, rng)));
 }
 
 /// `k` distinct numbers below `n` (Floyd's sampling), in the order drawn.
@@ -451,17 +521,7 @@ fn store(cx: &Cx<'_>, rows: Vec<Vec<Syn>>) -> Result<SynapseTable, ExpandError> 
     let mut row_ptr = Vec::with_capacity(rows.len() + 1);
     row_ptr.push(0u64);
     let mut targets = Vec::with_capacity(total);
-    let listed_weights = matches!(&cx.proj.connector, Connector::FromList { connections, .. } if connections.iter().any(|c| c.weight.is_some()));
-    let mut weights = match (&cx.proj.weight, listed_weights) {
-        (ValueSpec::Const(w), false) => Weights::Const(*w),
-        (ValueSpec::Random(_), false) => Weights::F32(Vec::with_capacity(total)),
-        _ => Weights::F64(Vec::with_capacity(total)),
-    };
-    let listed_delays = matches!(&cx.proj.connector, Connector::FromList { connections, .. } if connections.iter().any(|c| c.delay.is_some()));
-    let const_delay = match (&cx.proj.delay, listed_delays) {
-        (ValueSpec::Const(d), false) => Some(cx.steps(*d)),
-        _ => None,
-    };
+    let (mut weights, const_delay) = cx.storage(total);
     let mut delays = Vec::with_capacity(if const_delay.is_some() { 0 } else { total });
     let mut longest = const_delay.unwrap_or(1);
     for row in rows {
@@ -497,4 +557,48 @@ fn store(cx: &Cx<'_>, rows: Vec<Vec<Syn>>) -> Result<SynapseTable, ExpandError> 
         weights,
         delays,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every connector drawn in place gives the table that gathering its
+    /// rows and packing them (`store`) gives: the same draws, ties in the
+    /// order drawn, the same storage.
+    #[test]
+    fn rows_drawn_in_place_are_the_rows_gathered() {
+        let src = "network T {
+  timestep 0.1 ms
+  seed 3
+  population A = IF_curr_exp[40]
+  population B = IF_curr_exp[30]
+  connect A -> B : fixed_total_number(900, multapses = true) { port excitatory, weight normal(0.1 nA, 0.05 nA), delay uniform(0.1 ms, 3 ms) }
+  connect A -> A : fixed_total_number(300, autapses = false, multapses = false) { port inhibitory, weight -0.1 nA, delay uniform(0.1 ms, 3 ms) }
+  connect A -> B : fixed_number_post(7, multapses = true) { port excitatory, weight uniform(0.1 nA, 0.2 nA), delay 1 ms }
+  connect A -> A : fixed_number_post(39, autapses = false, multapses = false) { port excitatory, weight 0.1 nA, delay normal_clipped(1 ms, 0.5 ms, 0.1 ms, inf) }
+  connect A -> A : all_to_all(autapses = false) { port excitatory, weight normal(0.1 nA, 0.01 nA), delay 2 ms }
+  connect B -> A[5..35] : one_to_one() { port excitatory, weight uniform(0.1 nA, 0.2 nA), delay uniform(1 ms, 2 ms) }
+}
+";
+        let c = crate::driver::compile_source("t.snn", src.to_string(), &[]);
+        let net = c.network.expect("compiles");
+        let layout = Layout::of(&net);
+        for (id, _) in net.projections.iter() {
+            let cx = context(&net, &layout, id);
+            let (counts, row) = counted_rows(&cx).expect("a counted connector");
+            let in_place = counted::table(&cx, &counts, &*row).expect("expands");
+            let gathered = store(
+                &cx,
+                by_rows(&cx, |cx, i, rng| {
+                    let mut out = Vec::new();
+                    row(cx, i, rng, &mut out);
+                    out
+                }),
+            )
+            .expect("expands");
+            assert!(!in_place.is_empty());
+            assert_eq!(in_place, gathered, "projection {}", id.index());
+        }
+    }
 }

@@ -9,6 +9,7 @@
 //! with rayon over neurons and rows.
 
 mod connect;
+mod counted;
 mod sample;
 mod streams;
 mod values;
