@@ -76,6 +76,13 @@ def bench_json(stdout):
 
 SPIKEC_RATE = re.compile(r"^(\S+)\s+(\d+)\s+(\d+)\s+([0-9.]+)\s+(\S+)\s*$")
 SPIKEC_TIME = re.compile(r"simulated\s+([0-9.]+)\s*ms .* in ([0-9.]+) s")
+SPIKEC_PHASES = re.compile(r"expansion ([0-9.]+) s, set-up ([0-9.]+) s, steps ([0-9.]+) s")
+
+
+def parse_spikec_phases(stdout):
+    """`spikec sim`'s (expansion, set-up, steps) seconds, or None."""
+    m = SPIKEC_PHASES.search(stdout)
+    return tuple(float(x) for x in m.groups()) if m else None
 
 
 def parse_spikec(stdout):

@@ -8,10 +8,10 @@ use crate::diag::{Diagnostic, SourceMap};
 use crate::front::load::load;
 pub use crate::front::lower::network::Override;
 use crate::front::lower::{library, network};
-use crate::passes::expand::{expand, ExpandError};
+use crate::passes::expand::{expand_in, ExpandError};
 use crate::passes::odes;
 use spikec_ir::eval::Precision;
-use spikec_ir::expanded::Expanded;
+use spikec_ir::expanded::{Expanded, RowOrder};
 use spikec_ir::network::Network;
 use spikec_ir::program::{Propagator, UpdateProgram};
 use spikec_ir::valid::{SelectionRef, ValueRef};
@@ -96,8 +96,14 @@ pub fn expand_network(net: &Network) -> Result<Expanded, Vec<Diagnostic>> {
 }
 
 pub(crate) fn expand_valid(valid: &ValidNetwork<'_>) -> Result<Expanded, Vec<Diagnostic>> {
+    expand_valid_in(valid, RowOrder::Canonical)
+}
+
+/// [`expand_valid`] with the rows of static projections that have
+/// per-synapse delays in `order`.
+fn expand_valid_in(valid: &ValidNetwork<'_>, order: RowOrder) -> Result<Expanded, Vec<Diagnostic>> {
     let net = valid.network();
-    expand(valid).map_err(|errs| {
+    expand_in(valid, order).map_err(|errs| {
         errs.iter()
             .map(|e| match e {
                 ExpandError::DelayTooLong { projection, max_steps, .. } => Diagnostic::error("E0052", e.to_string())
@@ -114,7 +120,8 @@ pub(crate) fn expand_valid(valid: &ValidNetwork<'_>) -> Result<Expanded, Vec<Dia
 
 /// Simulates a compiled network for `duration` ms with `engine`:
 /// expansion, update programs and exact propagators first, then the run.
-/// Returns the expansion too, for reports.
+/// Returns the expansion too, for reports: static projections with
+/// per-synapse delays come with their rows by delay ([`RowOrder::Delay`]).
 pub fn simulate(
     net: &Network,
     duration: f64,
@@ -197,7 +204,13 @@ pub fn simulate_with_progress(
 ) -> Result<(Expanded, spikec_sim::Output, SimTimings), Vec<Diagnostic>> {
     let start = std::time::Instant::now();
     let valid = valid(net)?;
-    let expanded = expand_valid(&valid)?;
+    // Delivery at arrival reads static rows a delay at a time: the
+    // expansion orders them so, rather than the simulator copying them.
+    let order = match run.delivery {
+        spikec_sim::Delivery::Arrival => RowOrder::Delay,
+        spikec_sim::Delivery::Emission => RowOrder::Canonical,
+    };
+    let expanded = expand_valid_in(&valid, order)?;
     let expanded_at = std::time::Instant::now();
     // The simulator reports step 0 as it starts the first step.
     let mut first_step: Option<std::time::Instant> = None;

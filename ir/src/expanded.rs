@@ -129,6 +129,22 @@ impl Delays {
     }
 }
 
+/// How the synapses of a row are ordered.
+///
+/// Whatever the order, synapses with the same target and delay keep their
+/// order, so every sum a row contributes to is added in the same order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RowOrder {
+    /// The connector's own order: by target for drawn rows (ties in the
+    /// order drawn), list order for lists. What every backend reads.
+    #[default]
+    Canonical,
+    /// By delay, then as [`RowOrder::Canonical`]: for the simulator, which
+    /// reads a row a delay at a time. Only static projections with
+    /// per-synapse delays are expanded so, and only when asked.
+    Delay,
+}
+
 /// The synapses of one projection, CSR by presynaptic neuron.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SynapseTable {
@@ -142,6 +158,8 @@ pub struct SynapseTable {
     pub weights: Weights,
     /// Delays in timesteps.
     pub delays: Delays,
+    /// The order of each row's synapses.
+    pub order: RowOrder,
 }
 
 impl SynapseTable {

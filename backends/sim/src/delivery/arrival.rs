@@ -9,9 +9,10 @@
 //! sorted by delay, is read in runs.
 //!
 //! The spikes of the last steps are remembered per source population
-//! ([`History`]); each static projection with per-synapse delays gets a
-//! copy of its rows sorted by delay, with the start of every delay's run
-//! ([`ByDelay`]). To keep the sums of delivery at emission bit for bit, a
+//! ([`History`]); each static projection with per-synapse delays gets the
+//! start of every delay's run in each row ([`ByDelay`]), over its rows as
+//! the expansion ordered them by delay ([`RowOrder::Delay`], as the driver
+//! asks), or else over a copy sorted so. To keep the sums of delivery at emission bit for bit, a
 //! step's input is gathered in their order: sending step first (longest
 //! delay first), then the order of that step's spikes (population, neuron),
 //! their rows, the rows' routes and, within a row, the synapses of the
@@ -22,7 +23,7 @@ use rayon::prelude::*;
 use super::{Buffers, Route};
 use crate::sources::Poisson;
 use spikec_ir::eval::Precision;
-use spikec_ir::expanded::{Delays, Expanded, SynapseTable, Weights};
+use spikec_ir::expanded::{Delays, Expanded, RowOrder, SynapseTable, Weights};
 
 /// How a projection's spikes travel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,9 +110,9 @@ impl Direct {
 /// A projection's rows, each sorted by delay (stable), with where each
 /// delay's run starts.
 struct ByDelay {
-    targets: Vec<u32>,
-    /// Like the table's weights, permuted (a constant stays constant).
-    weights: Weights,
+    /// The rows' targets and weights (a constant stays constant) sorted by
+    /// delay, unless the table's rows already are ([`RowOrder::Delay`]).
+    copy: Option<(Vec<u32>, Weights)>,
     dmin: u16,
     /// Offsets per row: `dmax - dmin + 2`.
     width: usize,
@@ -449,8 +450,11 @@ impl Arrivals {
     /// its table.
     fn synapses<'a>(&'a self, ex: &'a Expanded, k: usize) -> (&'a [u32], &'a Weights) {
         match &self.sorted[k] {
-            Some(by) => (&by.targets, &by.weights),
-            None => (&ex.projections[k].targets, &ex.projections[k].weights),
+            Some(ByDelay {
+                copy: Some((targets, weights)),
+                ..
+            }) => (targets, weights),
+            _ => (&ex.projections[k].targets, &ex.projections[k].weights),
         }
     }
 
@@ -576,37 +580,53 @@ impl ByDelay {
     /// Sorts each row of `t` by delay (`delays`, spanning `lo..=hi`).
     fn new(t: &SynapseTable, delays: &[u16], (lo, hi): (u16, u16)) -> ByDelay {
         let width = (hi - lo) as usize + 2;
-        let rows = t.pre.len();
-        let mut targets = vec![0u32; t.len()];
-        let mut starts = vec![0u32; rows * width];
-        let weights = match &t.weights {
-            Weights::Const(w) => {
-                sort_rows(
-                    t,
-                    delays,
-                    lo,
-                    width,
-                    &[] as &[f32],
-                    &mut targets,
-                    &mut [],
-                    &mut starts,
-                );
-                Weights::Const(*w)
-            }
-            Weights::F32(v) => {
-                let mut out = vec![0f32; v.len()];
-                sort_rows(t, delays, lo, width, v, &mut targets, &mut out, &mut starts);
-                Weights::F32(out)
-            }
-            Weights::F64(v) => {
-                let mut out = vec![0f64; v.len()];
-                sort_rows(t, delays, lo, width, v, &mut targets, &mut out, &mut starts);
-                Weights::F64(out)
-            }
+        let mut starts = vec![0u32; t.pre.len() * width];
+        let copy = if t.order == RowOrder::Delay {
+            // Sorted by the expansion: only where each delay starts.
+            let mut none: [u32; 0] = [];
+            sort_rows(
+                t,
+                delays,
+                lo,
+                width,
+                &[] as &[f32],
+                &mut none,
+                &mut [],
+                &mut starts,
+            );
+            None
+        } else {
+            let mut targets = vec![0u32; t.len()];
+            let weights = match &t.weights {
+                Weights::Const(w) => {
+                    let mut none: [f32; 0] = [];
+                    sort_rows(
+                        t,
+                        delays,
+                        lo,
+                        width,
+                        &[],
+                        &mut targets,
+                        &mut none,
+                        &mut starts,
+                    );
+                    Weights::Const(*w)
+                }
+                Weights::F32(v) => {
+                    let mut out = vec![0f32; v.len()];
+                    sort_rows(t, delays, lo, width, v, &mut targets, &mut out, &mut starts);
+                    Weights::F32(out)
+                }
+                Weights::F64(v) => {
+                    let mut out = vec![0f64; v.len()];
+                    sort_rows(t, delays, lo, width, v, &mut targets, &mut out, &mut starts);
+                    Weights::F64(out)
+                }
+            };
+            Some((targets, weights))
         };
         ByDelay {
-            targets,
-            weights,
+            copy,
             dmin: lo,
             width,
             starts,
@@ -628,8 +648,9 @@ impl ByDelay {
 }
 
 /// Counting sort of every row by delay into `targets` and `weights`
-/// (`weights` empty when the weight is constant), with each row's run
-/// starts in `starts`; rows in parallel blocks.
+/// (`weights` empty when the weight is constant; both empty for the run
+/// starts alone), with each row's run starts in `starts`; rows in parallel
+/// blocks.
 #[allow(clippy::too_many_arguments)]
 fn sort_rows<W: Copy + Send + Sync>(
     t: &SynapseTable,
@@ -642,6 +663,7 @@ fn sort_rows<W: Copy + Send + Sync>(
     starts: &mut [u32],
 ) {
     let has_w = !weights.is_empty();
+    let copy = !targets.is_empty();
     // Split the outputs at row boundaries into blocks of about BLOCK
     // synapses.
     let mut blocks = Vec::new();
@@ -653,7 +675,7 @@ fn sort_rows<W: Copy + Send + Sync>(
             r1 += 1;
         }
         let syn = (t.row_ptr[r1] - t.row_ptr[r0]) as usize;
-        let (a, rest) = std::mem::take(&mut tg).split_at_mut(syn);
+        let (a, rest) = std::mem::take(&mut tg).split_at_mut(if copy { syn } else { 0 });
         tg = rest;
         let (b, rest) = std::mem::take(&mut wt).split_at_mut(if has_w { syn } else { 0 });
         wt = rest;
@@ -673,6 +695,9 @@ fn sort_rows<W: Copy + Send + Sync>(
             }
             for j in 1..width {
                 row_starts[j] += row_starts[j - 1];
+            }
+            if !copy {
+                continue;
             }
             cursor.copy_from_slice(row_starts);
             let off = range.start - first;

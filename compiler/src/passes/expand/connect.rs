@@ -17,7 +17,7 @@ use super::sample::sample;
 use super::streams::{stream, Purpose};
 use super::ExpandError;
 use spikec_ir::eval::{eval, Leaves};
-use spikec_ir::expanded::{Delays, Layout, PopulationValues, SynapseTable, Weights};
+use spikec_ir::expanded::{Delays, Layout, PopulationValues, RowOrder, SynapseTable, Weights};
 use spikec_ir::expr::{ExprArena, ExprKind};
 use spikec_ir::network::{
     Connector, IndexSet, ListedConnection, Network, Projection, ProjectionId, Selection, ValueSpec,
@@ -72,6 +72,8 @@ pub(super) struct Cx<'a> {
     net: &'a Network,
     pub(super) id: ProjectionId,
     pub(super) proj: &'a Projection,
+    /// The order of the rows written.
+    pub(super) order: RowOrder,
     pub(super) pre: Vec<u32>,
     pub(super) post: Vec<u32>,
     /// Where each global id sits in `pre` / `post`, for excluding autapses
@@ -200,6 +202,7 @@ fn context<'a>(net: &'a Network, layout: &Layout, id: ProjectionId) -> Cx<'a> {
         weight: ValueGen { spec: &proj.weight },
         delay: ValueGen { spec: &proj.delay },
         dt: net.timestep,
+        order: RowOrder::Canonical,
     }
 }
 
@@ -209,9 +212,20 @@ pub fn table(
     layout: &Layout,
     pops: &[PopulationValues],
     id: ProjectionId,
+    order: RowOrder,
 ) -> Result<SynapseTable, ExpandError> {
     let proj = &net.projections[id];
-    let cx = context(net, layout, id);
+    let mut cx = context(net, layout, id);
+    // Only static rows with delays of their own are worth ordering by
+    // delay: plastic rows and gap junctions are read whole, in the order
+    // every backend reads.
+    if order == RowOrder::Delay
+        && !proj.is_plastic()
+        && !proj.is_gap_junction()
+        && cx.storage(0).1.is_none()
+    {
+        cx.order = RowOrder::Delay;
+    }
     if let Some((counts, row)) = counted_rows(&cx) {
         return counted::table(&cx, &counts, &*row);
     }
@@ -524,7 +538,11 @@ fn store(cx: &Cx<'_>, rows: Vec<Vec<Syn>>) -> Result<SynapseTable, ExpandError> 
     let (mut weights, const_delay) = cx.storage(total);
     let mut delays = Vec::with_capacity(if const_delay.is_some() { 0 } else { total });
     let mut longest = const_delay.unwrap_or(1);
-    for row in rows {
+    for mut row in rows {
+        if cx.order == RowOrder::Delay {
+            // Stable: as by target within a delay.
+            row.sort_by_key(|s| s.2);
+        }
         for (j, w, d) in row {
             targets.push(cx.post[j as usize]);
             match &mut weights {
@@ -556,6 +574,7 @@ fn store(cx: &Cx<'_>, rows: Vec<Vec<Syn>>) -> Result<SynapseTable, ExpandError> 
         targets,
         weights,
         delays,
+        order: cx.order,
     })
 }
 
@@ -565,7 +584,45 @@ mod tests {
 
     /// Every connector drawn in place gives the table that gathering its
     /// rows and packing them (`store`) gives: the same draws, ties in the
-    /// order drawn, the same storage.
+    /// order drawn, the same storage, in either row order.
+    #[test]
+    fn rows_by_delay_hold_each_target_and_delay_in_canonical_order() {
+        let src = "network T {
+  timestep 0.1 ms
+  seed 8
+  population A = IF_curr_exp[20]
+  connect A -> A : fixed_total_number(2000, multapses = true) { port excitatory, weight normal(0.1 nA, 0.05 nA), delay uniform(0.1 ms, 1 ms) }
+  connect A -> A : fixed_probability(0.5) { port excitatory, weight normal(0.1 nA, 0.05 nA), delay uniform(0.1 ms, 1 ms) }
+}
+";
+        let c = crate::driver::compile_source("t.snn", src.to_string(), &[]);
+        let net = c.network.expect("compiles");
+        let layout = Layout::of(&net);
+        for (id, _) in net.projections.iter() {
+            let t = |order| table(&net, &layout, &[], id, order).expect("expands");
+            let (canon, by_delay) = (t(RowOrder::Canonical), t(RowOrder::Delay));
+            assert_eq!(
+                (canon.order, by_delay.order),
+                (RowOrder::Canonical, RowOrder::Delay)
+            );
+            assert_eq!(canon.row_ptr, by_delay.row_ptr);
+            for r in 0..canon.pre.len() {
+                // Each row's (delay, target, weight) in each order.
+                let of = |t: &SynapseTable| -> Vec<(u16, u32, u64)> {
+                    t.row(r)
+                        .map(|s| (t.delays.get(s), t.targets[s], t.weights.get(s).to_bits()))
+                        .collect()
+                };
+                let (a, b) = (of(&canon), of(&by_delay));
+                assert!(b.windows(2).all(|w| w[0].0 <= w[1].0), "row {r} by delay");
+                // A stable sort of the canonical row by delay.
+                let mut sorted = a.clone();
+                sorted.sort_by_key(|s| s.0);
+                assert_eq!(b, sorted, "row {r}");
+            }
+        }
+    }
+
     #[test]
     fn rows_drawn_in_place_are_the_rows_gathered() {
         let src = "network T {
@@ -585,20 +642,23 @@ mod tests {
         let net = c.network.expect("compiles");
         let layout = Layout::of(&net);
         for (id, _) in net.projections.iter() {
-            let cx = context(&net, &layout, id);
-            let (counts, row) = counted_rows(&cx).expect("a counted connector");
-            let in_place = counted::table(&cx, &counts, &*row).expect("expands");
-            let gathered = store(
-                &cx,
-                by_rows(&cx, |cx, i, rng| {
-                    let mut out = Vec::new();
-                    row(cx, i, rng, &mut out);
-                    out
-                }),
-            )
-            .expect("expands");
-            assert!(!in_place.is_empty());
-            assert_eq!(in_place, gathered, "projection {}", id.index());
+            for order in [RowOrder::Canonical, RowOrder::Delay] {
+                let mut cx = context(&net, &layout, id);
+                cx.order = order;
+                let (counts, row) = counted_rows(&cx).expect("a counted connector");
+                let in_place = counted::table(&cx, &counts, &*row).expect("expands");
+                let gathered = store(
+                    &cx,
+                    by_rows(&cx, |cx, i, rng| {
+                        let mut out = Vec::new();
+                        row(cx, i, rng, &mut out);
+                        out
+                    }),
+                )
+                .expect("expands");
+                assert!(!in_place.is_empty());
+                assert_eq!(in_place, gathered, "projection {} {order:?}", id.index());
+            }
         }
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! The table is the one the gathering path gives (`connect.rs`, `store`):
 //! the same draws, the same stable order by target (ties keep the order
-//! they were drawn in), the same storage.
+//! they were drawn in), or by delay and then so, the same storage.
 
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use super::connect::{Cx, Syn};
 use super::streams::Purpose;
 use super::ExpandError;
-use spikec_ir::expanded::{Delays, SynapseTable, Weights};
+use spikec_ir::expanded::{Delays, RowOrder, SynapseTable, Weights};
 
 /// Draws row `i` into a vector, in the order drawn.
 pub(super) type DrawRow<'a> = dyn Fn(&Cx<'_>, usize, &mut ChaCha8Rng, &mut Vec<Syn>) + Sync + 'a;
@@ -125,6 +125,7 @@ pub(super) fn table(
             Some(d) => Delays::Const(d as u16),
             None => Delays::PerSynapse(delays),
         },
+        order: cx.order,
     })
 }
 
@@ -141,6 +142,9 @@ fn draw_block(
     let mut syns: Vec<Syn> = Vec::new();
     // Sort keys: target, then the order drawn (a stable sort by target).
     let mut keys: Vec<u64> = Vec::new();
+    // Each synapse's place in the block, and per delay the next place.
+    let mut slots: Vec<usize> = Vec::new();
+    let mut starts: Vec<usize> = Vec::new();
     let mut longest = 0u32;
     for i in b.rows.clone() {
         syns.clear();
@@ -157,10 +161,32 @@ fn draw_block(
                 .map(|(k, s)| ((s.0 as u64) << 32) | k as u64),
         );
         keys.sort_unstable();
+        // Where each synapse goes: in key order, or, by delay, a stable
+        // counting sort of the key order.
         let at = (row_ptr[i] - first) as usize;
-        for (o, key) in keys.iter().enumerate() {
+        slots.clear();
+        slots.extend(at..at + keys.len());
+        let lo = syns.iter().map(|s| s.2).min().unwrap_or(0);
+        let hi = syns.iter().map(|s| s.2).max().unwrap_or(0);
+        // (Delays past what a table holds fail the expansion below.)
+        if cx.order == RowOrder::Delay && hi - lo <= u16::MAX as u32 {
+            starts.clear();
+            starts.resize((hi - lo) as usize + 2, 0);
+            for s in &syns {
+                starts[(s.2 - lo) as usize + 1] += 1;
+            }
+            for j in 1..starts.len() {
+                starts[j] += starts[j - 1];
+            }
+            for (slot, key) in slots.iter_mut().zip(&keys) {
+                let d = syns[(key & 0xffff_ffff) as usize].2;
+                let next = &mut starts[(d - lo) as usize];
+                *slot = at + *next;
+                *next += 1;
+            }
+        }
+        for (&o, key) in slots.iter().zip(&keys) {
             let (j, w, d) = syns[(key & 0xffff_ffff) as usize];
-            let o = at + o;
             b.targets[o] = cx.post[j as usize];
             match &mut b.weights {
                 Out::None => {}

@@ -16,7 +16,7 @@ mod values;
 
 use rayon::prelude::*;
 
-use spikec_ir::expanded::{Expanded, Layout};
+use spikec_ir::expanded::{Expanded, Layout, RowOrder};
 use spikec_ir::network::ProjectionId;
 use spikec_ir::ValidNetwork;
 
@@ -37,8 +37,15 @@ pub enum ExpandError {
     },
 }
 
-/// Expands every population and projection of `net`.
+/// Expands every population and projection of `net`, rows in their
+/// connectors' order ([`RowOrder::Canonical`]).
 pub fn expand(net: &ValidNetwork<'_>) -> Result<Expanded, Vec<ExpandError>> {
+    expand_in(net, RowOrder::Canonical)
+}
+
+/// [`expand`], with the rows of static projections that have per-synapse
+/// delays in `order`; the others stay canonical.
+pub fn expand_in(net: &ValidNetwork<'_>, order: RowOrder) -> Result<Expanded, Vec<ExpandError>> {
     let net = net.network();
     let layout = Layout::of(net);
     let populations: Vec<_> = net
@@ -51,7 +58,7 @@ pub fn expand(net: &ValidNetwork<'_>) -> Result<Expanded, Vec<ExpandError>> {
     let mut projections = Vec::with_capacity(net.projections.len());
     let mut errors = Vec::new();
     for (id, _) in net.projections.iter() {
-        match connect::table(net, &layout, &populations, id) {
+        match connect::table(net, &layout, &populations, id, order) {
             Ok(t) => projections.push(t),
             Err(e) => errors.push(e),
         }
