@@ -2,6 +2,7 @@
 //! expression evaluated from its tree. Simple enough to trust; the other
 //! engines are tested against it.
 
+use crate::balance::Balance;
 use crate::delivery::arrival::{Arrivals, Run, Sending};
 use crate::delivery::ring::deliver;
 use crate::delivery::{Buffers, Route, PARALLEL_EVENTS};
@@ -384,6 +385,15 @@ pub fn run_with_progress(
     // there are enough neurons for it to pay; each touches only its own
     // state and buffers, so the results do not depend on it.
     let threads = rayon::current_num_threads() > 1 && total >= PARALLEL_NEURONS;
+    // Until steps have been timed, a population costs its size.
+    let mut spent: Vec<u64> = pops
+        .iter()
+        .map(|pop| match &pop.kind {
+            Kind::Neurons(ns) => ns.n as u64,
+            _ => pop.recorded.len() as u64,
+        })
+        .collect();
+    let mut balance = Balance::new(&spent, rayon::current_num_threads());
     for step in 0..opts.steps {
         if step % 1000 == 0 {
             progress(step);
@@ -416,13 +426,20 @@ pub fn run_with_progress(
             }
         } else if threads {
             use rayon::prelude::*;
-            pops.par_iter_mut()
-                .zip(sent.par_iter_mut())
-                .enumerate()
-                .for_each(|(p, (pop, out))| {
+            let mut work: Vec<Vec<_>> = (0..balance.bins()).map(|_| Vec::new()).collect();
+            let each = pops.iter_mut().zip(&mut sent).zip(&mut spent).enumerate();
+            for (p, ((pop, out), spent)) in each {
+                work[balance.bin(p)].push((p, pop, out, spent));
+            }
+            work.into_par_iter().for_each(|tasks| {
+                for (p, pop, out, spent) in tasks {
+                    let start = std::time::Instant::now();
                     pop.arrive(p, &sh);
                     pop.advance(p, &sh, out);
-                });
+                    *spent += start.elapsed().as_nanos() as u64;
+                }
+            });
+            balance.after(step, &mut spent);
         } else {
             for ((p, pop), out) in pops.iter_mut().enumerate().zip(&mut sent) {
                 pop.arrive(p, &sh);

@@ -33,6 +33,7 @@
 //! the interpreter bit for bit. Everything else (sources, ring buffers,
 //! delivery, recording) is shared.
 
+mod balance;
 mod delivery;
 mod interp;
 mod plastic;

@@ -12,11 +12,14 @@
 //! ([`History`]); each static projection with per-synapse delays gets the
 //! start of every delay's run in each row ([`ByDelay`]), over its rows as
 //! the expansion ordered them by delay ([`RowOrder::Delay`], as the driver
-//! asks), or else over a copy sorted so. To keep the sums of delivery at emission bit for bit, a
-//! step's input is gathered in their order: sending step first (longest
-//! delay first), then the order of that step's spikes (population, neuron),
-//! their rows, the rows' routes and, within a row, the synapses of the
-//! delay in table order (the sort by delay is stable).
+//! asks), or else over a copy sorted so. Unrecorded Poisson sources are not
+//! remembered but drawn again where they arrive (`sources.rs`).
+//!
+//! To keep the sums of delivery at emission bit for bit, a step's input is
+//! gathered in their order: sending step first (longest delay first), then
+//! the order of that step's spikes (population, neuron), their rows, the
+//! rows' routes and, within a row, the synapses of the delay in table order
+//! (the order by delay is stable).
 
 use rayon::prelude::*;
 
@@ -416,20 +419,21 @@ impl Arrivals {
                     for entry in &edge.entries[rows] {
                         let k = entry.k as usize;
                         let t = &ex.projections[k];
-                        let run = match (&self.sorted[k], &t.delays) {
-                            (Some(by), _) => match by.run(t, entry.row as usize, d) {
-                                Some(run) => run,
-                                None => continue,
-                            },
-                            (None, Delays::Const(dk)) if *dk == d => t.row(entry.row as usize),
+                        match (&self.sorted[k], &t.delays) {
+                            // Where the run starts is read when the runs
+                            // are added; ask for it now.
+                            (Some(by), _) => by.prefetch(t, entry.row as usize, d),
+                            (None, Delays::Const(dk)) if *dk == d => {}
                             _ => continue,
-                        };
+                        }
                         runs.push(Run {
                             k: entry.k,
                             route: entry.route,
                             mult,
-                            start: run.start,
-                            end: run.end,
+                            row: entry.row,
+                            d,
+                            start: 0,
+                            end: 0,
                         });
                     }
                 };
@@ -467,6 +471,20 @@ impl Arrivals {
         buf: &mut Buffers<'_>,
         slot: usize,
     ) {
+        // Where each run's synapses are (their starts were asked for as
+        // the runs were listed); runs of no synapses go.
+        runs.retain_mut(|run| {
+            let k = run.k as usize;
+            let t = &ex.projections[k];
+            let range = match &self.sorted[k] {
+                Some(by) => by.run(t, run.row as usize, run.d),
+                None => Some(t.row(run.row as usize)),
+            };
+            if let Some(r) = range {
+                (run.start, run.end) = (r.start, r.end);
+            }
+            run.start < run.end
+        });
         for (j, run) in runs.iter().enumerate() {
             if let Some(next) = runs.get(j + AHEAD) {
                 let (targets, weights) = self.synapses(ex, next.k as usize);
@@ -490,14 +508,16 @@ impl Arrivals {
     }
 }
 
-/// A run of synapses to add: its projection and route, its synapses
-/// `start..end` (of the sorted copy, or of the table when the projection
-/// has one delay) and the count of the spike.
+/// A run of synapses to add: its projection and route, the row and delay
+/// it is of, the count of the spike, and once found its synapses
+/// `start..end` (of the table, or of its sorted copy).
 #[derive(Clone, Copy)]
 pub(crate) struct Run {
     k: u32,
     route: u32,
     mult: u32,
+    row: u32,
+    d: u16,
     start: usize,
     end: usize,
 }
@@ -630,6 +650,15 @@ impl ByDelay {
             dmin: lo,
             width,
             starts,
+        }
+    }
+
+    /// Asks for the cache lines [`ByDelay::run`] will read.
+    #[inline]
+    fn prefetch(&self, t: &SynapseTable, row: usize, d: u16) {
+        if let Some(j) = d.checked_sub(self.dmin) {
+            prefetch(&self.starts, row * self.width + j as usize);
+            prefetch(&t.row_ptr, row);
         }
     }
 
