@@ -100,7 +100,7 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Worker threads for the expansion and the run: populations take
-        /// their input and advance on several threads (from 20,000
+        /// their input and advance on several threads (from 10,000
         /// neurons), and delivery at emission shares steps with many
         /// synaptic events (one target population per task). Results do
         /// not depend on it.

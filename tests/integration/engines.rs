@@ -303,11 +303,11 @@ fn dense_steps_deliver_on_several_threads_with_the_same_result() {
 
 #[test]
 fn large_networks_step_populations_on_several_threads_with_the_same_result() {
-    // 20,000 neurons: populations take their input and advance as tasks of
-    // a thread pool. Unrecorded Poisson sources are drawn where they
-    // arrive, a recorded one is remembered; rows of many delays are read
-    // sorted by delay. Any thread count, and delivery at emission, must
-    // give the same spikes and traces.
+    // 20,000 neurons and as many sources: populations take their input and
+    // advance as tasks of a thread pool. Unrecorded Poisson sources are
+    // drawn where they arrive, a recorded one is remembered; rows of many
+    // delays are read sorted by delay. Any thread count, and delivery at
+    // emission, must give the same spikes and traces.
     let src = "network Large {
   timestep 0.1 ms
   seed 11

@@ -555,8 +555,10 @@ pub fn run_with_progress(
     })
 }
 
-/// Neurons from which populations advance on several threads.
-const PARALLEL_NEURONS: usize = 20_000;
+/// Neurons (sources included) from which populations advance on several
+/// threads: below, a step is too short for the threads to pay (CUBA's
+/// 4,000 neurons run faster on one).
+const PARALLEL_NEURONS: usize = 10_000;
 
 /// What every population reads in a step.
 struct Shared<'a> {
