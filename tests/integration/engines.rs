@@ -262,13 +262,33 @@ fn precision_rounding() {
     assert_eq!(Precision::S1615.round(-1e9), -65536.0);
 }
 
+/// `ms` of `net` with the JIT in f64, on a pool of `threads`.
+fn on_threads(threads: usize, net: &spikec_ir::Network, ms: f64, delivery: Delivery) -> Output {
+    let run = SimRun {
+        duration: ms,
+        warmup: 0.0,
+        engine: Engine::Jit,
+        precision: Precision::F64,
+        delivery,
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(|| {
+            simulate_with_progress(net, &run, &mut |_, _| {})
+                .unwrap_or_else(|d| panic!("{d:?}"))
+                .1
+        })
+}
+
 #[test]
 fn dense_steps_deliver_on_several_threads_with_the_same_result() {
     // About 100 source spikes a step into 600 neurons of three
-    // populations, some 30,000 synaptic events a step: delivery is shared
-    // among threads
-    // (one population per task), each population taking its rows in one
-    // order, so any number of threads gives the same spikes and traces.
+    // populations, some 30,000 synaptic events a step, delivered at
+    // emission: delivery is shared among threads (one population per
+    // task), each population taking its rows in one order, so any number
+    // of threads gives the same spikes and traces.
     let src = "network Dense {
   timestep 0.1 ms
   seed 5
@@ -284,17 +304,7 @@ fn dense_steps_deliver_on_several_threads_with_the_same_result() {
 }
 ";
     let net = crate::support::compile_ok("dense.snn", src, &[]);
-    let run = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| {
-                spikec::driver::simulate(&net, 30.0, Engine::Jit, Precision::F64)
-                    .unwrap_or_else(|d| panic!("{d:?}"))
-                    .1
-            })
-    };
+    let run = |threads: usize| on_threads(threads, &net, 30.0, Delivery::Emission);
     let one = run(1);
     assert!(one.spikes.len() > 500, "{} spikes", one.spikes.len());
     assert_eq!(run(2), one);
@@ -323,24 +333,7 @@ fn large_networks_step_populations_on_several_threads_with_the_same_result() {
 }
 ";
     let net = crate::support::compile_ok("large.snn", src, &[]);
-    let run = |threads: usize, delivery| {
-        let run = SimRun {
-            duration: 20.0,
-            warmup: 0.0,
-            engine: Engine::Jit,
-            precision: Precision::F64,
-            delivery,
-        };
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| {
-                simulate_with_progress(&net, &run, &mut |_, _| {})
-                    .unwrap_or_else(|d| panic!("{d:?}"))
-                    .1
-            })
-    };
+    let run = |threads: usize, delivery| on_threads(threads, &net, 20.0, delivery);
     let one = run(1, Delivery::Arrival);
     let fired = |p| one.spikes.iter().filter(|s| s.population == p).count();
     assert!(

@@ -582,9 +582,16 @@ fn store(cx: &Cx<'_>, rows: Vec<Vec<Syn>>) -> Result<SynapseTable, ExpandError> 
 mod tests {
     use super::*;
 
-    /// Every connector drawn in place gives the table that gathering its
-    /// rows and packing them (`store`) gives: the same draws, ties in the
-    /// order drawn, the same storage, in either row order.
+    /// A network compiled from `src`, with its layout.
+    fn network(src: &str) -> (Network, Layout) {
+        let c = crate::driver::compile_source("t.snn", src.to_string(), &[]);
+        let net = c.network.expect("compiles");
+        let layout = Layout::of(&net);
+        (net, layout)
+    }
+
+    /// Rows by delay are the canonical rows, sorted stably by delay: the
+    /// order in which any one cell's inputs are summed is kept.
     #[test]
     fn rows_by_delay_hold_each_target_and_delay_in_canonical_order() {
         let src = "network T {
@@ -595,9 +602,7 @@ mod tests {
   connect A -> A : fixed_probability(0.5) { port excitatory, weight normal(0.1 nA, 0.05 nA), delay uniform(0.1 ms, 1 ms) }
 }
 ";
-        let c = crate::driver::compile_source("t.snn", src.to_string(), &[]);
-        let net = c.network.expect("compiles");
-        let layout = Layout::of(&net);
+        let (net, layout) = network(src);
         for (id, _) in net.projections.iter() {
             let t = |order| table(&net, &layout, &[], id, order).expect("expands");
             let (canon, by_delay) = (t(RowOrder::Canonical), t(RowOrder::Delay));
@@ -623,6 +628,9 @@ mod tests {
         }
     }
 
+    /// Every connector drawn in place gives the table that gathering its
+    /// rows and packing them (`store`) gives: the same draws, ties in the
+    /// order drawn, the same storage, in either row order.
     #[test]
     fn rows_drawn_in_place_are_the_rows_gathered() {
         let src = "network T {
@@ -638,9 +646,7 @@ mod tests {
   connect B -> A[5..35] : one_to_one() { port excitatory, weight uniform(0.1 nA, 0.2 nA), delay uniform(1 ms, 2 ms) }
 }
 ";
-        let c = crate::driver::compile_source("t.snn", src.to_string(), &[]);
-        let net = c.network.expect("compiles");
-        let layout = Layout::of(&net);
+        let (net, layout) = network(src);
         for (id, _) in net.projections.iter() {
             for order in [RowOrder::Canonical, RowOrder::Delay] {
                 let mut cx = context(&net, &layout, id);
