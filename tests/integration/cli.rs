@@ -161,6 +161,40 @@ fn sim_writes_sorted_spikes_and_a_summary() {
 }
 
 #[test]
+fn sim_delivers_at_arrival_or_emission_to_the_same_spikes_and_reports_its_phases() {
+    let base = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let spikes = |delivery: &str| {
+        let dir = base.join(format!("sim_delivery_{delivery}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (code, out, err) = run(&[
+            "sim",
+            "dsl-examples/cuba.snn",
+            "--set",
+            "n=800",
+            "--duration",
+            "100 ms",
+            "--delivery",
+            delivery,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains(": expansion ")
+                && out.contains(" s, set-up ")
+                && out.contains(" s, steps "),
+            "{out}"
+        );
+        std::fs::read_to_string(dir.join("spikes.csv")).unwrap()
+    };
+    let arrival = spikes("arrival");
+    assert!(arrival.lines().count() > 100, "{arrival}");
+    assert_eq!(arrival, spikes("emission"));
+    let (code, _, err) = run(&["sim", "dsl-examples/cuba.snn", "--delivery", "later"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
 fn sim_plots_svg() {
     let svg = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("raster.svg");
     let (code, _, err) = run(&[
