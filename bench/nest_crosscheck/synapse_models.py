@@ -18,12 +18,13 @@ Exit status: 0 when every weight is within 1e-9 (relative) of NEST's.
 """
 
 import argparse
-import csv
 import os
 import random
-import subprocess
 import sys
-import tempfile
+
+sys.dont_write_bytecode = True   # no __pycache__ in bench/
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pairing  # noqa: E402
 
 
 def random_trains(seed, rate_hz, duration_ms):
@@ -40,13 +41,7 @@ def random_trains(seed, rate_hz, duration_ms):
     return train(), train()
 
 
-SCENARIOS = [
-    # (name, pre spike times, drive times, delay ms, w0 as a fraction of Wmax)
-    ("causal", [10.0, 40.0], [14.0], 1.0, 0.5),
-    ("acausal", [10.0, 40.0], [5.0], 1.0, 0.5),
-    ("mixed", [10.0, 20.0, 30.0, 60.0], [3.0, 14.0, 25.0], 2.0, 0.5),
-    ("long delay", [10.0, 40.0], [14.0], 3.5, 0.5),
-    ("saturating", [10.0 + 20 * k for k in range(20)], [12.0 + 20 * k for k in range(20)], 1.0, 0.2),
+SCENARIOS = pairing.SCENARIOS + [
     ("random 10 Hz", *random_trains(1, 10.0, 2000.0), 1.5, 0.5),
     ("random 40 Hz", *random_trains(2, 40.0, 2000.0), 1.0, 0.5),
 ]
@@ -68,58 +63,19 @@ WEIGHT_PARAMS = {"Aplus", "Aminus", "Aplus_triplet", "Aminus_triplet"}
 
 
 def nest_weight(model, params, pre, drive, delay, w0):
-    import nest
-
-    nest.ResetKernel()
-    nest.set_verbosity("M_ERROR")
-    nest.resolution = 0.1
-    # The parrot relays each spike one step (0.1 ms) later: send it one
-    # step early so that it fires at the times spikec's source fires at.
-    sg_pre = nest.Create("spike_generator", params={"spike_times": [round(t - 0.1, 1) for t in pre]})
-    sg_drive = nest.Create("spike_generator", params={"spike_times": drive})
-    parrot = nest.Create("parrot_neuron")
-    post = nest.Create(
-        "iaf_psc_delta",
-        params={"E_L": -65.0, "V_reset": -65.0, "V_th": -50.0, "V_m": -65.0, "t_ref": 0.0,
-                "tau_m": 20.0, "C_m": 1000.0, "tau_minus": TAU_MINUS,
-                "tau_minus_triplet": TAU_MINUS_TRIPLET},
-    )
-    nest.Connect(sg_pre, parrot, syn_spec={"delay": 0.1})
-    nest.Connect(sg_drive, post, syn_spec={"weight": 20.0, "delay": 1.0})
-    nest.CopyModel(model, "plastic", dict(params, Wmax=WMAX))
-    nest.Connect(parrot, post, syn_spec={"synapse_model": "plastic", "weight": w0 * WMAX, "delay": delay})
-    nest.Simulate(max(pre + drive) + 50.0)
-    return nest.GetConnections(parrot, post).get("weight")
+    post = {"tau_minus": TAU_MINUS, "tau_minus_triplet": TAU_MINUS_TRIPLET}
+    return pairing.nest_weight(model, dict(params, Wmax=WMAX), post, pre, drive, delay, w0 * WMAX)
 
 
 def spikec_weight(spikec, model, params, pre, drive, delay, w0):
-    ms = lambda ts: ", ".join("%g ms" % t for t in ts)
     args = ["Wmax = %g mV" % WMAX, "tau_minus = %g ms" % TAU_MINUS]
     if model == "stdp_triplet_synapse":
         args.append("tau_minus_triplet = %g ms" % TAU_MINUS_TRIPLET)
     for k, v in params.items():
         unit = " ms" if k.startswith("tau") else " mV" if k in WEIGHT_PARAMS else ""
         args.append("%s = %r%s" % (k, v, unit))
-    src = f"""network Pair {{
-  timestep 0.1 ms
-  population Pre = SpikeSourceArray[1] {{ spike_times = [{ms(pre)}] }}
-  population Drive = SpikeSourceArray[1] {{ spike_times = [{ms(drive)}] }}
-  population Post = IF_curr_delta[1] {{ tau_refrac = 0 ms }}
-  connect Drive -> Post : all_to_all() {{ port excitatory, weight 20 mV, delay 1 ms }}
-  connect Pre -> Post : all_to_all() {{ port excitatory, weight {w0 * WMAX} mV, delay {delay} ms,
-    synapse {model}({", ".join(args)}) }}
-  record Post.spikes
-}}
-"""
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "pair.snn")
-        with open(path, "w") as f:
-            f.write(src)
-        out = os.path.join(d, "out")
-        subprocess.run([spikec, "sim", path, "--duration", "%g ms" % (max(pre + drive) + 50.0),
-                        "--engine", "interp", "--out", out], check=True, capture_output=True)
-        with open(os.path.join(out, "weights.csv")) as f:
-            return float(next(csv.DictReader(f))["weight"])
+    clause = "%s(%s)" % (model, ", ".join(args))
+    return pairing.spikec_weight(spikec, clause, pre, drive, delay, w0 * WMAX)
 
 
 def main():

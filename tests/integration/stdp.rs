@@ -10,7 +10,7 @@ use spikec_sim::{Engine, Output};
 
 /// `Pre` fires at `pre` ms, `Drive` makes `Post` fire one delay after each
 /// of `drive` ms; the plastic synapse Pre -> Post starts at `w0`.
-fn pairing(pre: &str, drive: &str, w0: &str, rule: &str, delay: &str) -> String {
+pub(crate) fn pairing(pre: &str, drive: &str, w0: &str, rule: &str, delay: &str) -> String {
     format!(
         "network Pair {{
   timestep 0.1 ms

@@ -385,18 +385,7 @@ fn nest_triplet_by_hand(pre: &[f64], post: &[f64], d: f64, mut w: f64) -> f64 {
 /// Runs the standard library's `model(args)` on the pairing network and
 /// returns the recorded pre and post times and the final weight.
 fn stdlib_pairing(model: &str, pre: &str, drive: &str, delay: f64) -> (Vec<f64>, Vec<f64>, f64) {
-    let src = format!(
-        "network Pair {{
-  timestep 0.1 ms
-  population Pre = SpikeSourceArray[1] {{ spike_times = [{pre}] }}
-  population Drive = SpikeSourceArray[1] {{ spike_times = [{drive}] }}
-  population Post = IF_curr_delta[1] {{ tau_refrac = 0 ms }}
-  connect Drive -> Post : all_to_all() {{ port excitatory, weight 20 mV, delay 1 ms }}
-  connect Pre -> Post : all_to_all() {{ port excitatory, weight 5 mV, delay {delay} ms, synapse {model} }}
-  record Pre.spikes, Post.spikes
-}}
-"
-    );
+    let src = crate::stdp::pairing(pre, drive, "5 mV", model, &format!("{delay} ms"));
     let out = run(&src, 200.0, Engine::Interp);
     let times = |p: u32| -> Vec<f64> {
         out.spikes

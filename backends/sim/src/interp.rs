@@ -205,12 +205,14 @@ pub fn run_with_progress(
     // (One slot where the input is gathered at arrival.)
     let mut slots = vec![1usize; net.populations.len()];
     for ((_, proj), t) in net.projections.iter().zip(&ex.projections) {
+        let targets = proj.post.parts.iter().map(|part| part.population.index());
+        // (`max` reads every delay of the table: only when it is needed.)
+        if targets.clone().all(|p| arrivals.gathers(p)) {
+            continue;
+        }
         let d = t.delays.max() as usize + 1;
-        for part in &proj.post.parts {
-            let p = part.population.index();
-            if !arrivals.gathers(p) {
-                slots[p] = slots[p].max(d);
-            }
+        for p in targets.filter(|&p| !arrivals.gathers(p)) {
+            slots[p] = slots[p].max(d);
         }
     }
     let mut pops = Vec::with_capacity(net.populations.len());

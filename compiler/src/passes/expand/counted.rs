@@ -162,30 +162,32 @@ fn draw_block(
         );
         keys.sort_unstable();
         // Where each synapse goes: in key order, or, by delay, a stable
-        // counting sort of the key order.
+        // counting sort of the key order (delays past what a table holds
+        // fail the expansion below, and stay in key order).
         let at = (row_ptr[i] - first) as usize;
-        slots.clear();
-        slots.extend(at..at + keys.len());
-        let lo = syns.iter().map(|s| s.2).min().unwrap_or(0);
-        let hi = syns.iter().map(|s| s.2).max().unwrap_or(0);
-        // (Delays past what a table holds fail the expansion below.)
-        if cx.order == RowOrder::Delay && hi - lo <= u16::MAX as u32 {
-            starts.clear();
-            starts.resize((hi - lo) as usize + 2, 0);
-            for s in &syns {
-                starts[(s.2 - lo) as usize + 1] += 1;
+        let by_delay = cx.order == RowOrder::Delay && {
+            let lo = syns.iter().map(|s| s.2).min().unwrap_or(0);
+            let hi = syns.iter().map(|s| s.2).max().unwrap_or(0);
+            hi - lo <= u16::MAX as u32 && {
+                starts.clear();
+                starts.resize((hi - lo) as usize + 2, 0);
+                for s in &syns {
+                    starts[(s.2 - lo) as usize + 1] += 1;
+                }
+                for j in 1..starts.len() {
+                    starts[j] += starts[j - 1];
+                }
+                slots.clear();
+                slots.extend(keys.iter().map(|key| {
+                    let next = &mut starts[(syns[(key & 0xffff_ffff) as usize].2 - lo) as usize];
+                    *next += 1;
+                    at + *next - 1
+                }));
+                true
             }
-            for j in 1..starts.len() {
-                starts[j] += starts[j - 1];
-            }
-            for (slot, key) in slots.iter_mut().zip(&keys) {
-                let d = syns[(key & 0xffff_ffff) as usize].2;
-                let next = &mut starts[(d - lo) as usize];
-                *slot = at + *next;
-                *next += 1;
-            }
-        }
-        for (&o, key) in slots.iter().zip(&keys) {
+        };
+        for (n, key) in keys.iter().enumerate() {
+            let o = if by_delay { slots[n] } else { at + n };
             let (j, w, d) = syns[(key & 0xffff_ffff) as usize];
             b.targets[o] = cx.post[j as usize];
             match &mut b.weights {
